@@ -1,0 +1,86 @@
+"""Each command is a plain function that prints and returns an exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import writer
+from .planner import Plan, plan
+from .render import render
+from .workspace import load
+
+
+def build(root: Path) -> tuple[Plan, dict[str, str]]:
+    """load → plan → render: the pure core, returning the text of every generated file."""
+    the_plan = plan(load(root))
+    return the_plan, render(the_plan)
+
+
+def generate(*, root: Path, check: bool, stdout: bool, out: TextIO = sys.stdout) -> int:
+    _, files = build(root)
+    if stdout:
+        for name in sorted(files):
+            out.write(f"# ===== {name} =====\n{files[name]}")
+        return 0
+    pending = writer.changes(root, files)
+    if check:
+        for change in pending:
+            out.write(change.diff())
+        if pending:
+            names = ", ".join(c.path for c in pending)
+            print(f"uvbake: stale: {names}; run `uvbake generate`", file=sys.stderr)
+            return 1
+        return 0
+    writer.apply(root, pending)
+    for name in sorted(files):
+        state = "wrote" if any(c.path == name for c in pending) else "unchanged"
+        out.write(f"{state} {name}\n")
+    return 0
+
+
+def describe(the_plan: Plan) -> dict[str, Any]:
+    core = set(the_plan.core)
+    return {
+        "python": the_plan.workspace.settings.python,
+        "core": list(the_plan.core),
+        "services": [
+            {
+                "name": s.name,
+                "path": s.member.path.as_posix(),
+                "handler": s.handler,
+                "platform": s.platform,
+                "local": [m.name for m in s.closure],
+                "third_party": len(s.third_party),
+                "own_third_party": len([n for n, _ in s.third_party if n not in core]),
+                "why": s.reason,
+            }
+            for s in the_plan.services
+        ],
+        "libraries": [
+            {"name": m.name, "path": m.path.as_posix()}
+            for m in the_plan.libraries
+        ],
+    }
+
+
+def list_(*, root: Path, as_json: bool, out: TextIO = sys.stdout) -> int:
+    the_plan = plan(load(root))
+    data = describe(the_plan)
+    if as_json:
+        out.write(json.dumps(data, indent=2) + "\n")
+        return 0
+    out.write(f"python {data['python']}; shared core: {len(data['core'])} packages\n")
+    out.write("services:\n")
+    for s in data["services"]:
+        local = ", ".join(s["local"]) or "-"
+        out.write(
+            f"  {s['name']:<20} {s['path']:<28} handler={s['handler']} platform={s['platform']}"
+            f" local=[{local}] third-party={s['third_party']} ({s['why']})\n"
+        )
+    out.write("libraries:\n")
+    for lib in data["libraries"]:
+        out.write(f"  {lib['name']:<20} {lib['path']}\n")
+    return 0

@@ -1,0 +1,111 @@
+"""uv.lock as frozen records, read with tomllib (never by calling uv)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from .errors import UvbakeError
+from .tomlfile import read_toml
+
+RELOCK = "run `uv lock` in the workspace root"
+
+
+@dataclass(frozen=True)
+class LockedDep:
+    """One edge of the lock graph: `name` (with `version` when the lock holds several)."""
+
+    name: str
+    version: str | None
+    marker: str | None
+    extras: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LockedPackage:
+    name: str
+    version: str | None
+    source: Mapping[str, str]
+    dependencies: tuple[LockedDep, ...]
+    optional: Mapping[str, tuple[LockedDep, ...]]
+
+    @property
+    def source_kind(self) -> str:
+        """registry, editable, virtual, directory, git, url or path."""
+        return next(iter(self.source), "registry")
+
+    @property
+    def is_remote_vcs_or_url(self) -> bool:
+        return self.source_kind in ("git", "url")
+
+
+@dataclass(frozen=True)
+class Lock:
+    path: Path
+    requires_python: str | None
+    members: frozenset[str]
+    packages: tuple[LockedPackage, ...]
+
+    def candidates(self, name: str) -> list[LockedPackage]:
+        return [p for p in self.packages if p.name == name]
+
+    def resolve(self, dep: LockedDep) -> LockedPackage:
+        found = self.candidates(dep.name)
+        if dep.version is not None:
+            found = [p for p in found if p.version == dep.version] or found
+        if not found:
+            raise UvbakeError(self.path, f"no package '{dep.name}' is locked", RELOCK)
+        return found[0]
+
+
+def _deps(raw: Any, where: Path) -> tuple[LockedDep, ...]:
+    if not isinstance(raw, list):
+        raise UvbakeError(where, "a dependency list is not a list", RELOCK)
+    out = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise UvbakeError(where, "a dependency has no name", RELOCK)
+        extras = item.get("extra", [])
+        out.append(
+            LockedDep(
+                name=canonicalize_name(item["name"]),
+                version=item.get("version"),
+                marker=item.get("marker"),
+                extras=tuple(sorted(canonicalize_name(e) for e in extras)),
+            )
+        )
+    return tuple(out)
+
+
+def load_lock(path: Path, *, display: str) -> Lock:
+    data = read_toml(path, display=display, fix=RELOCK)
+    if "version" not in data or not isinstance(data.get("package", []), list):
+        raise UvbakeError(display, "is not a uv lockfile", RELOCK)
+    packages = []
+    for raw in data.get("package", []):
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            raise UvbakeError(display, "has a [[package]] entry without a name", RELOCK)
+        optional = raw.get("optional-dependencies", {})
+        packages.append(
+            LockedPackage(
+                name=canonicalize_name(raw["name"]),
+                version=raw.get("version"),
+                source={str(k): str(v) for k, v in raw.get("source", {}).items()},
+                dependencies=_deps(raw.get("dependencies", []), path),
+                optional={
+                    canonicalize_name(k): _deps(v, path) for k, v in sorted(optional.items())
+                },
+            )
+        )
+    manifest = data.get("manifest", {})
+    members = manifest.get("members", []) if isinstance(manifest, dict) else []
+    return Lock(
+        path=path,
+        requires_python=data.get("requires-python"),
+        members=frozenset(canonicalize_name(m) for m in members),
+        packages=tuple(packages),
+    )

@@ -1,0 +1,44 @@
+"""Reading TOML files, with every failure turned into a UvbakeError."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+from .errors import UvbakeError
+
+
+def read_toml(path: Path, *, display: str, fix: str) -> dict[str, Any]:
+    """Parse `path`; `display` names it in errors and `fix` says what to do when it is missing."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UvbakeError(display, "file not found", fix) from None
+    except OSError as exc:
+        raise UvbakeError(display, f"cannot be read ({exc.strerror})", "check its permissions")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UvbakeError(
+            display, f"is not UTF-8 (byte {exc.start})", "save the file as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UvbakeError(display, f"is not valid TOML ({exc})", "fix the syntax") from None
+
+
+def table(data: dict[str, Any], dotted: str) -> dict[str, Any]:
+    """The nested table at `dotted` ("tool.uv.workspace"), or {} when any part is absent."""
+    node: Any = data
+    for key in dotted.split("."):
+        if not isinstance(node, dict):
+            return {}
+        node = node.get(key, {})
+    return node if isinstance(node, dict) else {}
