@@ -59,10 +59,7 @@ def describe(the_plan: Plan) -> dict[str, Any]:
             }
             for s in the_plan.services
         ],
-        "libraries": [
-            {"name": m.name, "path": m.path.as_posix()}
-            for m in the_plan.libraries
-        ],
+        "libraries": [{"name": m.name, "path": m.path.as_posix()} for m in the_plan.libraries],
     }
 
 

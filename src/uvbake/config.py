@@ -52,9 +52,7 @@ def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> di
             raise UvbakeError(where, f"unknown key '{key}' in [tool.uvbake]", hint)
         kind, check = keys[key]
         if not check(raw[key]):
-            raise UvbakeError(
-                where, f"[tool.uvbake] {key} must be {kind}", f"set {key} to {kind}"
-            )
+            raise UvbakeError(where, f"[tool.uvbake] {key} must be {kind}", f"set {key} to {kind}")
     for key in ("base-image", "uv-image", "registry"):
         if key in raw and not IMAGE_REF.fullmatch(raw[key]):
             raise UvbakeError(

@@ -96,7 +96,7 @@ def _applies(marker: str | None, env: dict[str, str]) -> bool:
     if not marker:
         return True
     try:
-        return Marker(marker).evaluate(env)  # type: ignore[arg-type]
+        return Marker(marker).evaluate(env)
     except (InvalidMarker, UndefinedEnvironmentName):
         return True
 
@@ -152,9 +152,10 @@ def _defines(module: Path, function: str) -> bool:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) and t.id == function for t in targets):
                 return True
-        if isinstance(node, ast.ImportFrom | ast.Import):
-            if any((a.asname or a.name.split(".")[-1]) == function for a in node.names):
-                return True
+        if isinstance(node, ast.ImportFrom | ast.Import) and any(
+            (a.asname or a.name.split(".")[-1]) == function for a in node.names
+        ):
+            return True
     return False
 
 
@@ -166,7 +167,8 @@ def source_root(root: Path, member: Member) -> PurePosixPath:
 def find_module(root: Path, member: Member, dotted: str) -> Path | None:
     base = root / source_root(root, member)
     parts = dotted.split(".")
-    for candidate in (base.joinpath(*parts).with_suffix(".py"), base.joinpath(*parts) / "__init__.py"):
+    module = base.joinpath(*parts)
+    for candidate in (module.with_suffix(".py"), module / "__init__.py"):
         if candidate.is_file():
             return candidate
     return None

@@ -21,7 +21,9 @@ def read_toml(path: Path, *, display: str, fix: str) -> dict[str, Any]:
     except FileNotFoundError:
         raise UvbakeError(display, "file not found", fix) from None
     except OSError as exc:
-        raise UvbakeError(display, f"cannot be read ({exc.strerror})", "check its permissions")
+        raise UvbakeError(
+            display, f"cannot be read ({exc.strerror})", "check its permissions"
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

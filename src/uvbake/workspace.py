@@ -56,7 +56,9 @@ def _expand(root: Path, patterns: list[str], *, where: str) -> list[Path]:
         try:
             found.extend(p for p in root.glob(pattern) if p.is_dir())
         except (OSError, RuntimeError) as exc:
-            raise UvbakeError(where, f"cannot expand {pattern!r} ({exc})", "fix the folders")
+            raise UvbakeError(
+                where, f"cannot expand {pattern!r} ({exc})", "fix the folders"
+            ) from None
     return found
 
 
@@ -111,9 +113,7 @@ def _workspace_sources(data: dict[str, Any]) -> set[str]:
     }
 
 
-def _load_member(
-    root: Path, path: Path, data: dict[str, Any], root_sources: set[str]
-) -> Member:
+def _load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[str]) -> Member:
     rel = PurePosixPath(path.relative_to(root).as_posix()) if path != root else PurePosixPath(".")
     where = (rel / "pyproject.toml").as_posix()
     project = data.get("project")

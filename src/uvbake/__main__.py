@@ -1,0 +1,3 @@
+from uvbake.cli import main
+
+main()

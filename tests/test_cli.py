@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import seed_workspace
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
+
+
+def uvbake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_checked_in_example_is_fresh() -> None:
+    result = uvbake("generate", "--check", cwd=EXAMPLE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_generate_then_check(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    first = uvbake("generate", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [
+        "wrote docker-bake.hcl",
+        "wrote uvbake.Dockerfile",
+        "wrote uvbake.Dockerfile.dockerignore",
+    ]
+    assert uvbake("generate", "--check", cwd=tmp_path).returncode == 0
+    again = uvbake("generate", cwd=tmp_path)
+    assert again.stdout.count("unchanged") == 3
+
+
+def test_check_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    uvbake("generate", cwd=tmp_path)
+    (tmp_path / "services/api/pyproject.toml").write_text(
+        (tmp_path / "services/api/pyproject.toml").read_text()
+        + '\n[tool.uvbake]\nplatform = "linux/amd64"\n'
+    )
+    before = snapshot(tmp_path)
+    result = uvbake("generate", "--check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert '-  platforms = [PLATFORM]\n+  platforms = ["linux/amd64"]' in result.stdout
+    assert result.stderr == "uvbake: stale: docker-bake.hcl; run `uvbake generate`\n"
+    assert snapshot(tmp_path) == before
+
+
+def test_stdout_writes_nothing(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    before = snapshot(tmp_path)
+    result = uvbake("generate", "--stdout", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "# ===== docker-bake.hcl =====" in result.stdout
+    assert snapshot(tmp_path) == before
+
+
+def test_bad_input_is_one_line_exit_1_no_files(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    (tmp_path / "uv.lock").write_text("not = [valid")
+    before = snapshot(tmp_path)
+    result = uvbake("generate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith("uvbake: error: uv.lock: is not valid TOML")
+    assert snapshot(tmp_path) == before
+
+
+def test_unwritable_output_leaves_nothing_behind(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    (tmp_path / "docker-bake.hcl").mkdir()  # a folder where the file must go
+    before = snapshot(tmp_path)
+    result = uvbake("generate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("uvbake: error: ")
+    assert "cannot write generated files" in result.stderr
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.glob(".*.tmp")) == []
+
+
+def test_list_json(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    result = uvbake("list", "--json", cwd=tmp_path)
+    data = json.loads(result.stdout)
+    assert data["core"] == ["orjson"]
+    assert [(s["name"], s["local"], s["third_party"]) for s in data["services"]] == [
+        ("api", ["common-log", "common-models"], 5),
+        ("worker", ["common-log"], 1),
+    ]
+    assert [lib["name"] for lib in data["libraries"]] == ["common-log", "common-models"]
+
+
+def test_root_option(tmp_path: Path) -> None:
+    copy = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, copy)
+    result = uvbake("generate", "--check", "--root", str(copy), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import (
+    HANDLER,
+    build_tree,
+    lock_text,
+    member_lock,
+    pyproject,
+    root_pyproject,
+    seed_workspace,
+)
+
+from uvbake.errors import UvbakeError
+from uvbake.planner import glob_match, plan
+from uvbake.workspace import load
+
+
+def test_closure_third_party_and_core(tmp_path: Path) -> None:
+    result = plan(load(seed_workspace(tmp_path)))
+    summary = {
+        s.name: ([m.name for m in s.closure], [n for n, _ in s.third_party], s.handler)
+        for s in result.services
+    }
+    assert summary == {
+        "api": (
+            ["common-log", "common-models"],
+            ["httpx", "idna", "orjson", "pydantic", "typing-extensions"],
+            "api.main.handler",
+        ),
+        # pywin32 is for win32 only; dev groups (pytest) never reach an image
+        "worker": (["common-log"], ["orjson"], "worker.main.handler"),
+    }
+    assert result.core == ("orjson",)
+    assert [m.name for m in result.libraries] == ["common-log", "common-models"]
+
+
+def test_markers_follow_platform_and_python(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    build_tree(
+        tmp_path,
+        {
+            "uv.lock": lock_text(
+                [
+                    member_lock(
+                        "api",
+                        "services/api",
+                        ("uvloop", "platform_machine == 'x86_64'"),
+                        ("tomli", "python_full_version < '3.11'"),
+                        ("exceptiongroup", "python_version < '3.14'"),
+                    ),
+                    member_lock("worker", "services/worker"),
+                    member_lock("common-models", "services/common/models"),
+                    member_lock("common-log", "services/common/log"),
+                ]
+                + [__import__("helpers").Locked(n) for n in ("uvloop", "tomli", "exceptiongroup")]
+            ),
+        },
+    )
+    arm = plan(load(tmp_path)).services[0]
+    assert [n for n, _ in arm.third_party] == ["exceptiongroup"]
+    (tmp_path / "services/api/pyproject.toml").write_text(
+        pyproject("api", uvbake='platform = "linux/amd64"')
+    )
+    amd = plan(load(tmp_path)).services[0]
+    assert amd.platform == "linux/amd64"
+    assert [n for n, _ in amd.third_party] == ["exceptiongroup", "uvloop"]
+
+
+def test_folder_name_differs_from_package_name(tmp_path: Path) -> None:
+    build_tree(
+        tmp_path,
+        {
+            "pyproject.toml": root_pyproject(["services/*"], exclude=()),
+            "uv.lock": lock_text([member_lock("ingestion-worker", "services/ingestion_worker")]),
+            "services/ingestion_worker/pyproject.toml": pyproject("ingestion-worker"),
+            "services/ingestion_worker/src/ingestion_worker/main.py": HANDLER,
+        },
+    )
+    (service,) = plan(load(tmp_path)).services
+    assert (service.name, service.handler) == ("ingestion-worker", "ingestion_worker.main.handler")
+    assert [(a.source, a.dest) for a in service.app] == [
+        ("services/ingestion_worker/src/ingestion_worker", "ingestion_worker")
+    ]
+
+
+def test_flat_layout_and_explicit_handler(tmp_path: Path) -> None:
+    build_tree(
+        tmp_path,
+        {
+            "pyproject.toml": root_pyproject(["services/*"], exclude=()),
+            "uv.lock": lock_text([member_lock("billing-api", "services/billing-api")]),
+            "services/billing-api/pyproject.toml": pyproject(
+                "billing-api", uvbake='handler = "acme_billing.lambda_fn.run"'
+            ),
+            "services/billing-api/acme_billing/lambda_fn.py": "def run(e, c):\n    return e\n",
+        },
+    )
+    (service,) = plan(load(tmp_path)).services
+    assert service.handler == "acme_billing.lambda_fn.run"
+    assert [(a.source, a.dest) for a in service.app] == [
+        ("services/billing-api/acme_billing", "acme_billing")
+    ]
+
+
+def test_missing_handler_names_member_and_key(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    (tmp_path / "services/worker/src/worker/main.py").write_text("def other(e, c): ...\n")
+    with pytest.raises(UvbakeError) as err:
+        plan(load(tmp_path))
+    assert err.value.line() == (
+        "services/worker/pyproject.toml: service 'worker' has no Lambda handler "
+        '(worker.main.handler not found); set [tool.uvbake] handler = "package.module.function"'
+    )
+
+
+def test_service_globs_are_configurable(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        root_pyproject(uvbake='python = "3.13"\nservices = ["services/api"]')
+    )
+    assert [s.name for s in plan(load(tmp_path)).services] == ["api"]
+    assert plan(load(tmp_path)).core == ()
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "expected"),
+    [
+        ("services/api", "services/*", True),
+        ("services/common/log", "services/*", False),
+        ("services/common/log", "services/**", True),
+        ("teams/x/api", "teams/**/api", True),
+        ("api", "**/api", True),
+    ],
+)
+def test_glob_match(path: str, pattern: str, expected: bool) -> None:
+    assert glob_match(path, pattern) is expected
