@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from helpers import (
     HANDLER,
     build_tree,
@@ -12,7 +13,6 @@ from helpers import (
     root_pyproject,
     seed_workspace,
 )
-
 from uvbake.errors import UvbakeError
 from uvbake.planner import glob_match, plan
 from uvbake.workspace import load

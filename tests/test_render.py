@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 from helpers import bake_blocks, load_hcl, seed_workspace
-
 from uvbake.commands import build
 from uvbake.render import BAKEFILE, DOCKERFILE, hcl_string
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import build_tree, lock_text, member_lock, pyproject, root_pyproject, seed_workspace
 
+from helpers import build_tree, lock_text, member_lock, pyproject, root_pyproject, seed_workspace
 from uvbake.errors import UvbakeError
 from uvbake.workspace import load
 
