@@ -1,0 +1,159 @@
+"""End to end: `uvbake generate && docker buildx bake` on a copy of the example, for real.
+
+The tests run in order on one working copy: a cold bake, then one change at a time,
+each followed by a bake whose executed steps are compared with what that change needs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from engine import (
+    REGISTRY,
+    Step,
+    bake,
+    executed_runs,
+    invoke,
+    layers,
+    manifest_media_type,
+    require_engine,
+    shell,
+)
+
+pytestmark = pytest.mark.engine
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
+SERVICES = ("ingestion-worker", "notifications", "orders")
+ORDER = {
+    "order_id": "o-1",
+    "customer": "Ada",
+    "lines": [
+        {"sku": "A", "quantity": 2, "unit_price": "1.50"},
+        {"sku": "B", "quantity": 1, "unit_price": "4"},
+    ],
+}
+INSTALL_STAGES = (".deps", ".libs", "uvbake.core")
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    require_engine()
+    # Forget earlier builds (keeping only the uv download cache) so every change below is new.
+    subprocess.run(
+        ["docker", "builder", "prune", "-af", "--filter", "type!=exec.cachemount"],
+        check=True,
+        capture_output=True,
+    )
+    work = tmp_path_factory.mktemp("e2e") / "ws"
+    shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
+    generated = subprocess.run(
+        [sys.executable, "-m", "uvbake", "generate"], cwd=work, capture_output=True, text=True
+    )
+    assert generated.returncode == 0, generated.stderr
+    return {"work": work, "tag": f"t{uuid.uuid4().hex[:10]}"}
+
+
+def _bake(state: dict[str, Any], *args: str) -> list[Step]:
+    return bake(state["work"], *args, tag=state["tag"])
+
+
+def _image(state: dict[str, Any], service: str) -> str:
+    return f"{REGISTRY}/{service}:{state['tag']}"
+
+
+def _installs(steps: list[Step]) -> list[str]:
+    return [s for s in executed_runs(steps) if s.endswith(INSTALL_STAGES)]
+
+
+def test_cold_bake_builds_every_service(state: dict[str, Any]) -> None:
+    steps = _bake(state)
+    assert _installs(steps) == [
+        "svc-ingestion-worker.deps",
+        "svc-ingestion-worker.libs",
+        "svc-notifications.deps",
+        "svc-notifications.libs",
+        "svc-orders.deps",
+        "svc-orders.libs",
+        "uvbake.core",
+    ]
+    for service in SERVICES:
+        assert layers(_image(state, service))
+
+
+def test_every_image_answers_through_its_own_cmd(state: dict[str, Any]) -> None:
+    total = json.dumps({"order_id": "o-1", "status": "accepted", "total": "7.00"}, separators=(",", ":"))
+    assert invoke(_image(state, "orders"), ORDER) == {"statusCode": 200, "body": total}
+    message = json.dumps({"message": "Hello Ada, order o-1 (2 lines) totals 7.00."}, separators=(",", ":"))
+    assert invoke(_image(state, "notifications"), ORDER) == {"statusCode": 200, "body": message}
+    hook = {"source": "github", "url": "https://Example.com/hooks?id=1"}
+    body = json.dumps(
+        {"host": "example.com", "url": "https://example.com/hooks?id=1&source=github"},
+        separators=(",", ":"),
+    )
+    assert invoke(_image(state, "ingestion-worker"), hook) == {"statusCode": 202, "body": body}
+
+
+def test_core_layer_is_shared_and_images_are_clean(state: dict[str, Any]) -> None:
+    base = layers(_image(state, "orders"))
+    stacks = {service: layers(_image(state, service)) for service in SERVICES}
+    prefix = min(len(s) for s in stacks.values()) - 4  # core, deps, libs, app on top of the base
+    cores = {s[prefix] for s in stacks.values()}
+    assert len(cores) == 1, "the shared core layer differs between images"
+    assert all(s[:prefix] == base[:prefix] for s in stacks.values())
+    for service in SERVICES:
+        out = shell(
+            _image(state, service),
+            "command -v uv || true; ls /usr/local/bin; "
+            "find /var/lang/lib/python3.13/site-packages -name '*.pyc' | grep -c . ; "
+            "find /var/task -name '*.pyc' | grep -c .",
+        )
+        lines = out.split()
+        assert "uv" not in lines and not any(line.endswith("/uv") for line in lines), out
+        assert int(lines[-2]) > 100 and int(lines[-1]) >= 1, out
+
+
+def test_push_gives_single_image_manifests(state: dict[str, Any]) -> None:
+    _bake(state, "--push")
+    for service in SERVICES:
+        media = manifest_media_type(_image(state, service))
+        assert media in (
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.docker.distribution.manifest.v2+json",
+        ), media
+
+
+def test_noop_rebuild_runs_nothing(state: dict[str, Any]) -> None:
+    steps = _bake(state)
+    assert [s for s in steps if s.is_run]  # the log was read
+    assert executed_runs(steps) == []
+
+
+def test_code_edit_rebuilds_only_that_services_app(state: dict[str, Any]) -> None:
+    main = state["work"] / "services/orders/src/orders/main.py"
+    main.write_text(main.read_text() + f"\n# edit {uuid.uuid4().hex}\n")
+    assert executed_runs(_bake(state)) == ["svc-orders.app"]
+
+
+def test_lib_edit_reinstalls_libs_of_dependents_only(state: dict[str, Any]) -> None:
+    init = state["work"] / "services/common/models/src/common_models/__init__.py"
+    init.write_text(init.read_text() + f"\n# edit {uuid.uuid4().hex}\n")
+    assert executed_runs(_bake(state)) == ["svc-notifications.libs", "svc-orders.libs"]
+
+
+def test_dependency_bump_reinstalls_that_service_only(state: dict[str, Any]) -> None:
+    work = state["work"]
+    pyproject = work / "services/notifications/pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"jinja2>=3.1"', '"jinja2>=3.1,<3.1.6"'))
+    subprocess.run(
+        [sys.executable, "-m", "uv", "lock", "--directory", str(work)], check=True, capture_output=True
+    )
+    steps = _bake(state)
+    assert _installs(steps) == ["svc-notifications.deps"]
+    assert invoke(_image(state, "notifications"), ORDER)["statusCode"] == 200  # type: ignore[index]
