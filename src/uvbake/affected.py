@@ -1,0 +1,163 @@
+"""Which services' images change between a git revision and the working tree.
+
+`changed_paths` and `lock_at` read git; `affected` is pure: a plan, the changed paths and the
+lock at the revision in, the names of the affected services out.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import UvbakeError
+from .lock import Lock, load_lock
+from .planner import Plan, ServicePlan, marker_environment, runtime_closure
+from .render import BAKEFILE, DOCKERFILE, DOCKERIGNORE
+
+LOCKFILE = "uv.lock"
+# Files at the workspace root that every image depends on.
+EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKEFILE, DOCKERFILE, DOCKERIGNORE})
+
+
+@dataclass(frozen=True)
+class Since:
+    """What changed since a revision: paths relative to the workspace root, and the old lock."""
+
+    ref: str
+    paths: frozenset[str]
+    old_lock: Lock | None
+
+
+def _git(root: Path, *args: str, ref: str, bad: str = "") -> str:
+    if not root.is_dir():
+        raise UvbakeError(root, "is not a folder", "pass the workspace root with --root")
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, encoding="utf-8", errors="replace"
+        )
+    except FileNotFoundError:
+        raise UvbakeError(root, "git is not installed", "install git") from None
+    except OSError as exc:
+        raise UvbakeError(root, f"cannot run git ({exc.strerror})", "check the folder") from None
+    if done.returncode != 0:
+        message = (done.stderr.strip().splitlines() or ["git failed"])[-1]
+        if "not a git repository" in message:
+            raise UvbakeError(root, "is not inside a git repository", "run uvbake in a git clone")
+        raise UvbakeError(
+            f"--since {ref}", bad or f"git {args[0]} failed ({message})", "pass a commit or branch"
+        )
+    return done.stdout
+
+
+def _fields(text: str) -> list[str]:
+    return [f for f in text.split("\0") if f]
+
+
+def _name_status(text: str) -> list[str]:
+    """Paths of `git diff --name-status -z`: both sides of renames and copies."""
+    fields = _fields(text)
+    paths = []
+    i = 0
+    while i < len(fields):
+        status = fields[i]
+        width = 2 if status[:1] in ("R", "C") else 1
+        paths.extend(fields[i + 1 : i + 1 + width])
+        i += 1 + width
+    return paths
+
+
+def _relative(paths: Iterable[str], prefix: str) -> frozenset[str]:
+    """Repository paths under `prefix` (the workspace folder), made relative to it."""
+    return frozenset(p[len(prefix) :] for p in paths if p.startswith(prefix))
+
+
+def changed_paths(root: Path, ref: str) -> tuple[str, frozenset[str]]:
+    """(prefix of the workspace in the repository, changed paths relative to the workspace)."""
+    prefix = _git(root, "rev-parse", "--show-prefix", ref=ref).strip()
+    if not ref or ref.startswith("-"):
+        raise UvbakeError(f"--since {ref}", "is not a git revision", "pass a commit or branch")
+    bad = "names no commit in this repository"
+    _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", ref=ref, bad=bad)
+    options = ("--name-status", "-z", "-M", "--no-color", "--no-ext-diff", "--no-relative")
+    diff = _git(root, "diff", *options, ref, "--", ref=ref)
+    untracked = _git(
+        root, "ls-files", "--others", "--exclude-standard", "--full-name", "-z", ref=ref
+    )
+    return prefix, _relative([*_name_status(diff), *_fields(untracked)], prefix)
+
+
+def lock_at(root: Path, ref: str, *, prefix: str) -> Lock | None:
+    """The workspace's uv.lock as it was at `ref`, or None when it is missing or unreadable."""
+    spec = f"{ref}:{prefix}{LOCKFILE}"
+    try:
+        done = subprocess.run(["git", "show", spec], cwd=root, capture_output=True)
+    except OSError as exc:
+        raise UvbakeError(root, f"cannot run git ({exc.strerror})", "install git") from None
+    if done.returncode != 0:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / LOCKFILE
+        path.write_bytes(done.stdout)
+        try:
+            return load_lock(path, display=spec)
+        except UvbakeError:  # an unreadable old lock compares as a missing one: all changed
+            return None
+
+
+def since(root: Path, ref: str) -> Since:
+    prefix, paths = changed_paths(root, ref)
+    old = lock_at(root, ref, prefix=prefix) if LOCKFILE in paths else None
+    return Since(ref=ref, paths=paths, old_lock=old)
+
+
+def _resolved(plan: Plan, service: ServicePlan, lock: Lock) -> frozenset[tuple[str, str]] | None:
+    """Every package the service installs from `lock`, or None when `lock` cannot say."""
+    env = marker_environment(platform=service.platform, python=plan.workspace.settings.python)
+    start = lock.candidates(service.name)
+    if not start:
+        return None
+    try:
+        closure = runtime_closure(lock, start[0], env=env)
+    except UvbakeError:
+        return None
+    return frozenset((p.name, p.version or "") for p in closure)
+
+
+def _owner(plan: Plan, path: str) -> str | None:
+    """The member whose folder holds `path` (the deepest one); the root project owns nothing."""
+    best: tuple[int, str] | None = None
+    for member in plan.workspace.members:
+        folder = member.path.as_posix()
+        if folder != "." and path.startswith(f"{folder}/"):
+            depth = len(member.path.parts)
+            if best is None or depth > best[0]:
+                best = (depth, member.name)
+    return best[1] if best else None
+
+
+def _in_app(service: ServicePlan, path: str) -> bool:
+    return any(path == a.source or path.startswith(f"{a.source}/") for a in service.app)
+
+
+def affected(plan: Plan, *, paths: Iterable[str], old_lock: Lock | None) -> tuple[str, ...]:
+    """Names of the services whose image changes when `paths` change (sorted)."""
+    changed = {PurePosixPath(p).as_posix() for p in paths}
+    services = plan.services
+    if changed & EVERYTHING:
+        return tuple(sorted(s.name for s in services))
+    touched = {owner for p in changed if (owner := _owner(plan, p)) is not None}
+    hit = set()
+    for service in services:
+        local = {service.name, *(m.name for m in service.closure)}
+        if local & touched or any(_in_app(service, p) for p in changed):
+            hit.add(service.name)
+    if LOCKFILE in changed:
+        for service in services:
+            now = _resolved(plan, service, plan.workspace.lock)
+            before = _resolved(plan, service, old_lock) if old_lock is not None else None
+            if before is None or before != now:
+                hit.add(service.name)
+    return tuple(sorted(hit))

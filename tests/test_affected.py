@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitrepo import commit_all, git, init_repo
+from helpers import build_tree, seed_workspace
+from uvbake import commands
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
+
+
+def affected(root: Path, since: str = "HEAD") -> list[str]:
+    out = io.StringIO()
+    assert commands.affected(root=root, since=since, as_json=True, out=out) == 0
+    names: list[str] = json.loads(out.getvalue())
+    return names
+
+
+def bump(lock: Path, package: str, version: str = "2.0.0") -> None:
+    text = lock.read_text(encoding="utf-8")
+    old = f'name = "{package}"\nversion = "1.0.0"'
+    assert old in text
+    lock.write_text(text.replace(old, f'name = "{package}"\nversion = "{version}"'))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    seed_workspace(tmp_path)
+    build_tree(
+        tmp_path,
+        {
+            "README.md": "# services\n",
+            "docs/guide.md": "guide\n",
+            "services/worker/src/worker/notes.md": "notes\n",
+            "services/common/models/src/common_models/extra.py": "X = 1\n",
+        },
+    )
+    init_repo(tmp_path)
+    return tmp_path
+
+
+def test_nothing_changed(repo: Path) -> None:
+    assert affected(repo) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("services/api/src/api/main.py", ["api"]),
+        ("services/worker/pyproject.toml", ["worker"]),
+        ("services/common/models/src/common_models/__init__.py", ["api"]),
+        ("services/common/log/src/common_log/__init__.py", ["api", "worker"]),
+        ("README.md", []),
+        ("docs/guide.md", []),
+        ("pyproject.toml", ["api", "worker"]),
+        ("docker-bake.hcl", ["api", "worker"]),
+        ("uvbake.Dockerfile", ["api", "worker"]),
+        ("uvbake.Dockerfile.dockerignore", ["api", "worker"]),
+    ],
+)
+def test_a_changed_file_affects_the_reverse_local_closure(
+    repo: Path, path: str, expected: list[str]
+) -> None:
+    with (repo / path).open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    assert affected(repo) == expected
+
+
+def test_untracked_files_count_and_ignored_ones_do_not(repo: Path) -> None:
+    build_tree(repo, {".gitignore": "*.log\n", "services/api/debug.log": "x"})
+    commit_all(repo, "ignore logs")
+    build_tree(repo, {"services/api/debug2.log": "x"})
+    assert affected(repo) == []
+    build_tree(repo, {"services/worker/src/worker/new.py": "Y = 2\n"})
+    assert affected(repo) == ["worker"]
+
+
+def test_deletions_count(repo: Path) -> None:
+    (repo / "services/common/models/src/common_models/extra.py").unlink()
+    assert affected(repo) == ["api"]
+
+
+def test_renames_count_on_both_paths(repo: Path) -> None:
+    git(repo, "mv", "services/worker/src/worker/notes.md", "docs/notes.md")
+    assert affected(repo) == ["worker"]
+    git(repo, "reset", "-q", "--hard")
+    git(
+        repo,
+        "mv",
+        "services/common/models/src/common_models/extra.py",
+        "services/worker/src/worker/extra.py",
+    )
+    assert affected(repo) == ["api", "worker"]
+
+
+def test_committed_changes_since_an_older_revision(repo: Path) -> None:
+    base = git(repo, "rev-parse", "HEAD").strip()
+    build_tree(repo, {"services/api/src/api/util.py": "Z = 3\n"})
+    commit_all(repo)
+    assert affected(repo, "HEAD") == []
+    assert affected(repo, base) == ["api"]
+    assert affected(repo, "HEAD~1") == ["api"]
+
+
+def test_a_lock_change_affects_only_services_whose_packages_changed(repo: Path) -> None:
+    bump(repo / "uv.lock", "pydantic")  # only api (through common-models) installs it
+    assert affected(repo) == ["api"]
+
+
+def test_a_lock_change_outside_the_marker_environment_affects_nothing(repo: Path) -> None:
+    bump(repo / "uv.lock", "pywin32")  # worker needs it on win32 only
+    assert affected(repo) == []
+    bump(repo / "uv.lock", "pytest")  # a dev dependency never reaches an image
+    assert affected(repo) == []
+
+
+def test_a_lock_change_in_a_shared_package_affects_everyone_using_it(repo: Path) -> None:
+    bump(repo / "uv.lock", "orjson")
+    assert affected(repo) == ["api", "worker"]
+
+
+def test_a_lock_missing_at_the_revision_affects_all(repo: Path) -> None:
+    git(repo, "rm", "-q", "--cached", "uv.lock")
+    git(repo, "commit", "-q", "-m", "untrack the lock")
+    assert affected(repo) == ["api", "worker"]
+
+
+def test_a_workspace_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
+    ws = tmp_path / "platform" / "lambdas"
+    seed_workspace(ws)
+    build_tree(tmp_path, {"web/app.js": "x\n", "platform/README.md": "x\n"})
+    init_repo(tmp_path)
+    build_tree(tmp_path, {"web/app.js": "y\n", "platform/README.md": "y\n"})
+    assert affected(ws) == []
+    build_tree(ws, {"services/common/log/src/common_log/more.py": "M = 1\n"})
+    bump(ws / "uv.lock", "pydantic")
+    assert affected(ws) == ["api", "worker"]
+    (ws / "services/common/log/src/common_log/more.py").unlink()
+    assert affected(ws) == ["api"]
+
+
+def test_root_project_files_do_not_mark_everything(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
+    init_repo(ws)
+    build_tree(ws, {"CHANGELOG.md": "x\n", "scripts/deploy.sh": "echo\n"})
+    assert affected(ws) == []
+    (ws / "pyproject.toml").write_text((ws / "pyproject.toml").read_text() + "\n")
+    assert affected(ws) == ["ingestion-worker", "notifications", "orders"]
+
+
+def uvbake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def test_cli_prints_one_service_per_line(repo: Path) -> None:
+    build_tree(repo, {"services/common/log/new.py": "", "services/api/new.py": ""})
+    result = uvbake("affected", "--since", "HEAD", cwd=repo)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "api\nworker\n", "")
+    result = uvbake("affected", "--since", "HEAD", "--json", "--root", str(repo), cwd=repo.parent)
+    assert json.loads(result.stdout) == ["api", "worker"]
+
+
+def test_a_bad_revision_is_a_one_line_error(repo: Path) -> None:
+    result = uvbake("affected", "--since", "no-such-branch", cwd=repo)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "uvbake: error: --since no-such-branch: names no commit in this repository;"
+        " pass a commit or branch\n"
+    )
+    result = uvbake("affected", "--since", "--all", cwd=repo)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+
+
+def test_outside_a_git_repository_is_a_one_line_error(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    env_ceiling = {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "uvbake", "affected", "--since", "HEAD"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env_ceiling},
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "uvbake: error: .: is not inside a git repository; run uvbake in a git clone\n"
+    )
+
+
+def test_an_unreadable_lock_at_the_revision_affects_all(repo: Path) -> None:
+    good = (repo / "uv.lock").read_text(encoding="utf-8")
+    (repo / "uv.lock").write_text("not = [valid")
+    commit_all(repo, "break the lock")
+    (repo / "uv.lock").write_text(good)
+    assert affected(repo) == ["api", "worker"]

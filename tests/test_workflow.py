@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitrepo import git, init_repo
+from helpers import build_tree, root_pyproject, seed_workspace
+
+WORKFLOW = ".github/workflows/uvbake.yml"
+BIN = Path(sys.executable).parent
+
+
+def uvbake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def written(root: Path) -> dict[str, Any]:
+    result = uvbake("ci", "github", cwd=root)
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = yaml.safe_load((root / WORKFLOW).read_text(encoding="utf-8"))
+    return data
+
+
+def step(job: dict[str, Any], uses: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(s for s in job["steps"] if s.get("uses", "").startswith(uses))
+    return found
+
+
+def test_workflow_is_valid_against_the_github_schema(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    written(tmp_path)
+    result = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(tmp_path / WORKFLOW),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pull_requests_build_the_affected_services_without_pushing(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    data = written(tmp_path)
+    assert data["on"] == {
+        "pull_request": {},
+        "push": {"branches": ["main"], "tags": ["v*"]},
+    }
+    plan, build = data["jobs"]["plan"], data["jobs"]["build"]
+    assert plan["if"] == "github.event_name == 'pull_request'"
+    runs = [s["run"] for s in plan["steps"] if "run" in s]
+    assert "uvbake generate --check" in runs
+    assert runs[-1] == (
+        'uvbake matrix --since origin/${{ github.base_ref }} --format github >> "$GITHUB_OUTPUT"'
+    )
+    assert build["needs"] == "plan"
+    assert build["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    assert build["if"] == "needs.plan.outputs.matrix != '{\"include\":[]}'"
+    assert build["env"] == {"CACHE": "gha"}
+    assert step(build, "docker/setup-qemu-action")["if"] == "runner.arch != 'ARM64'"
+    step(build, "docker/setup-buildx-action")
+    assert step(build, "docker/bake-action")["with"] == {
+        "source": ".",
+        "targets": "${{ matrix.target }}",
+        "push": False,
+    }
+
+
+def test_pushes_to_main_and_tags_release_every_service(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    release = written(tmp_path)["jobs"]["release"]
+    assert release["if"] == "github.event_name == 'push'"
+    assert release["runs-on"] == "ubuntu-latest"
+    assert release["env"] == {
+        "REGISTRY": "${{ vars.REGISTRY }}",
+        "TAG": "${{ github.sha }}",
+        "VERSION": "${{ github.ref_type == 'tag' && github.ref_name || '' }}",
+        "CACHE": "registry",
+    }
+    assert release["permissions"] == {"contents": "read", "id-token": "write"}
+    step(release, "aws-actions/configure-aws-credentials")
+    step(release, "aws-actions/amazon-ecr-login")
+    assert step(release, "docker/bake-action")["with"] == {
+        "source": ".",
+        "targets": "release",
+        "push": True,
+    }
+    names = [s.get("uses", "").split("@")[0] for s in release["steps"]]
+    assert names.index("aws-actions/amazon-ecr-login") < names.index("docker/bake-action")
+
+
+def test_arm64_runner_runs_the_release(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    build_tree(
+        tmp_path, {"pyproject.toml": root_pyproject(uvbake='arm64-runner = "ubuntu-24.04-arm"')}
+    )
+    assert written(tmp_path)["jobs"]["release"]["runs-on"] == "ubuntu-24.04-arm"
+
+
+def test_check_reports_a_stale_workflow_and_writes_nothing(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    missing = uvbake("ci", "github", "--check", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stdout.startswith(f"--- /dev/null\n+++ b/{WORKFLOW}\n")
+    assert missing.stderr == f"uvbake: stale: {WORKFLOW}; run `uvbake ci github`\n"
+    assert not (tmp_path / ".github").exists()
+    written(tmp_path)
+    fresh = uvbake("ci", "github", "--check", cwd=tmp_path)
+    assert (fresh.returncode, fresh.stdout, fresh.stderr) == (0, "", "")
+    assert uvbake("ci", "github", cwd=tmp_path).stdout == f"unchanged {WORKFLOW}\n"
+
+
+def test_the_pull_request_step_writes_a_matrix_output(tmp_path: Path) -> None:
+    """Run the plan job's matrix step as the runner would, against a real origin branch."""
+    seed_workspace(tmp_path)
+    run = written(tmp_path)["jobs"]["plan"]["steps"][-1]["run"]
+    init_repo(tmp_path)
+    git(tmp_path, "update-ref", "refs/remotes/origin/main", "HEAD")
+    build_tree(tmp_path, {"services/api/src/api/routes.py": "R = 1\n"})
+    output = tmp_path.parent / "github_output"
+    env = {**os.environ, "GITHUB_OUTPUT": str(output), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    script = run.replace("${{ github.base_ref }}", "main")
+    subprocess.run(["bash", "-ec", script], cwd=tmp_path, env=env, check=True)
+    assert output.read_text() == (
+        'matrix={"include":[{"service":"api","target":"api","platform":"linux/arm64"}]}\n'
+    )
