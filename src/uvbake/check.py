@@ -1,0 +1,301 @@
+"""`uvbake check`: problems a build would only show later, as one Finding each."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from . import writer
+from .errors import UvbakeError
+from .lock import RELOCK
+from .planner import Plan, ServicePlan, _defines, find_module, source_root
+from .workspace import Member
+
+PROBE = (
+    "import importlib.metadata, json; "
+    "print(json.dumps(importlib.metadata.packages_distributions()))"
+)
+LOCK_TIMEOUT = 30
+BAKE_GROUPS = ("default", "release")
+METADATA_TARGET = "docker-metadata-action-{}"
+FLAT_SKIP = frozenset({"tests", "test", "docs", "build", "dist"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: where it is (a file, or file:line), what is wrong, and the fix."""
+
+    where: str
+    problem: str
+    fix: str
+
+    def line(self) -> str:
+        return f"{self.where}: {self.problem}; {self.fix}"
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str
+    line: int
+
+
+def distributions(root: Path) -> dict[str, tuple[str, ...]]:
+    """Top-level import name -> normalised distribution names, read from installed metadata
+    in the workspace's `.venv` when there is one, else in the running interpreter."""
+    python = root / ".venv" / "bin" / "python"
+    raw: Mapping[str, list[str]]
+    if python.is_file():
+        try:
+            result = subprocess.run(
+                [str(python), "-c", PROBE], capture_output=True, text=True, timeout=60, check=True
+            )
+            raw = json.loads(result.stdout)
+        except (OSError, subprocess.SubprocessError, ValueError):
+            raise UvbakeError(
+                ".venv/bin/python",
+                "cannot list the installed distributions",
+                "recreate the environment with `uv sync`",
+            ) from None
+    else:
+        raw = importlib.metadata.packages_distributions()
+    return {
+        module: tuple(sorted({canonicalize_name(d) for d in dists}))
+        for module, dists in raw.items()
+    }
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    names = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return handler.type is None or any(isinstance(k, ast.Name) and k.id in names for k in kinds)
+
+
+def _type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    return isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
+
+
+def imports(tree: ast.Module) -> list[Import]:
+    """Absolute imports (top-level names), leaving out optional ones: under
+    `if TYPE_CHECKING:` or in a `try:` that catches ImportError."""
+    optional: set[int] = set()
+    for node in ast.walk(tree):
+        body: list[ast.stmt] = []
+        if isinstance(node, ast.Try) and any(_catches_import_error(h) for h in node.handlers):
+            body = node.body
+        if isinstance(node, ast.If) and _type_checking(node.test):
+            body = node.body
+        optional.update(id(inner) for stmt in body for inner in ast.walk(stmt))
+    found: list[Import] = []
+    for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
+        if isinstance(node, ast.Import):
+            found.extend(Import(a.name.split(".")[0], node.lineno) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(Import(node.module.split(".")[0], node.lineno))
+    return sorted(found, key=lambda i: (i.line, i.module))
+
+
+def member_packages(root: Path, member: Member) -> dict[str, Path]:
+    """The import packages a member ships: everything under src/, or the packages of a flat
+    layout, plus any [tool.uvbake] packages."""
+    base = root / source_root(root, member)
+    src_layout = base != root / member.path
+    found: dict[str, Path] = {}
+    entries = sorted(base.iterdir()) if base.is_dir() else []
+    for entry in entries:
+        if src_layout:
+            package = any(entry.glob("*.py")) if entry.is_dir() else False
+        else:
+            package = (entry / "__init__.py").is_file() and entry.name not in FLAT_SKIP
+        if package and entry.name.isidentifier():
+            found[entry.name] = entry
+        elif entry.suffix == ".py" and entry.stem.isidentifier() and src_layout:
+            found[entry.stem] = entry
+    for name in [member.name.replace("-", "_"), *member.settings.get("packages", [])]:
+        for path in (base / name, base / f"{name}.py"):
+            if path.exists():
+                found[name] = path
+    return found
+
+
+def _python_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path] if path.suffix == ".py" else []
+    return sorted(p for p in path.rglob("*.py") if p.is_file())
+
+
+def _sources(root: Path, service: ServicePlan) -> Iterator[tuple[Member, Path]]:
+    for app in service.app:
+        for path in _python_files(root / app.source):
+            yield service.member, path
+    for lib in service.closure:
+        for package in member_packages(root, lib).values():
+            for path in _python_files(package):
+                yield lib, path
+
+
+def _parse(root: Path, path: Path) -> ast.Module | Finding:
+    rel = path.relative_to(root).as_posix()
+    try:
+        return ast.parse(path.read_bytes(), filename=rel)
+    except SyntaxError as exc:
+        return Finding(f"{rel}:{exc.lineno or 0}", f"does not parse ({exc.msg})", "fix the syntax")
+    except (OSError, ValueError) as exc:
+        return Finding(rel, f"cannot be read ({exc})", "fix the file")
+
+
+def undeclared_imports(
+    plan: Plan, *, distributions: Mapping[str, tuple[str, ...]]
+) -> list[Finding]:
+    """Imports of a service's code and local libraries that its dependencies do not cover."""
+    root = plan.workspace.root
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    owners = {
+        name: member
+        for member in plan.workspace.members
+        if member.path.as_posix() != "."
+        for name in member_packages(root, member)
+    }
+    findings: dict[tuple[str, str], Finding] = {}
+    for service in plan.services:
+        local = [service.member, *service.closure]
+        allowed = {n for m in local for n in member_packages(root, m)}
+        allowed |= {a.dest.removesuffix(".py") for a in service.app}
+        third = {name for name, _ in service.third_party}
+        for owner, path in _sources(root, service):
+            tree = _parse(root, path)
+            rel = path.relative_to(root).as_posix()
+            if isinstance(tree, Finding):
+                findings.setdefault((tree.where, ""), tree)
+                continue
+            for imp in imports(tree):
+                if imp.module in stdlib or imp.module in allowed:
+                    continue
+                where = f"{rel}:{imp.line}"
+                who = (
+                    f"service '{service.name}'"
+                    if owner is service.member
+                    else f"library '{owner.name}' (in service '{service.name}')"
+                )
+                member = owners.get(imp.module)
+                if member is not None:
+                    problem = f"{who} imports '{imp.module}' (workspace member {member.name})"
+                    fix = (
+                        f'add "{member.name}" to [project] dependencies of {owner.pyproject}'
+                        f" with a {{ workspace = true }} source"
+                    )
+                else:
+                    # A module no installed distribution provides is taken to come from the
+                    # distribution of the same (normalised) name, so a workspace whose
+                    # packages are not installed here is still checked.
+                    dists = distributions.get(imp.module) or (canonicalize_name(imp.module),)
+                    if third.intersection(dists):
+                        continue
+                    problem = f"{who} imports '{imp.module}' (distribution {dists[0]})"
+                    fix = f'add "{dists[0]}" to [project] dependencies of {owner.pyproject}'
+                findings.setdefault(
+                    (where, imp.module),
+                    Finding(where, f"{problem} but does not declare it", fix),
+                )
+    return list(findings.values())
+
+
+def stale_files(root: Path, files: Mapping[str, str]) -> list[Finding]:
+    return [
+        Finding(
+            change.path,
+            "is missing" if change.old is None else "is stale",
+            "run `uvbake generate`",
+        )
+        for change in writer.changes(root, files)
+    ]
+
+
+def stale_lock(root: Path) -> list[Finding]:
+    """`uv lock --check --offline` when uv is on PATH. A fresh lock passes without the network;
+    a stale one either "needs to be updated" or needs a resolution that offline mode refuses.
+    Anything else (no uv, no matching interpreter, too slow) is not a finding."""
+    uv = shutil.which("uv")
+    if uv is None:
+        return []
+    try:
+        result = subprocess.run(
+            [uv, "lock", "--check", "--offline", "--no-progress", "--directory", str(root)],
+            capture_output=True,
+            text=True,
+            timeout=LOCK_TIMEOUT,
+            env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    stale = ("needs to be updated", "network was disabled")
+    if result.returncode != 0 and any(text in result.stderr for text in stale):
+        return [Finding("uv.lock", "does not match the pyproject.toml files", RELOCK)]
+    return []
+
+
+def broken_handlers(plan: Plan) -> list[Finding]:
+    """An explicit [tool.uvbake] handler whose module or function does not exist."""
+    root = plan.workspace.root
+    findings = []
+    for service in plan.services:
+        member = service.member
+        if "handler" not in member.settings:
+            continue
+        module, _, function = service.handler.rpartition(".")
+        path = find_module(root, member, module)
+        fix = f"fix [tool.uvbake] handler in {member.pyproject}"
+        if path is None:
+            base = source_root(root, member).as_posix()
+            problem = f"handler module '{module}' of service '{service.name}' is not in {base}"
+            findings.append(Finding(member.pyproject, problem, fix))
+        elif not _defines(path, function):
+            rel = path.relative_to(root).as_posix()
+            problem = f"does not define '{function}', the handler of service '{service.name}'"
+            findings.append(Finding(rel, problem, f"define it or {fix}"))
+    return findings
+
+
+def name_conflicts(plan: Plan) -> list[Finding]:
+    """Service names that collide with another bake target or group of the generated file."""
+    taken = {group: f'group "{group}"' for group in BAKE_GROUPS}
+    for service in plan.services:
+        target = METADATA_TARGET.format(service.name)
+        taken[target] = f"target \"{target}\" of service '{service.name}'"
+    findings = []
+    for service in plan.services:
+        if service.name in taken:
+            findings.append(
+                Finding(
+                    service.member.pyproject,
+                    f"service name '{service.name}' is also the name of the bake "
+                    f"{taken[service.name]}",
+                    "rename the project in [project] name",
+                )
+            )
+    return findings
+
+
+def check(plan: Plan, *, files: Mapping[str, str]) -> list[Finding]:
+    """Every finding for the workspace of `plan`, whose generated files should be `files`."""
+    root = plan.workspace.root
+    return [
+        *name_conflicts(plan),
+        *broken_handlers(plan),
+        *undeclared_imports(plan, distributions=distributions(root)),
+        *stale_files(root, files),
+        *stale_lock(root),
+    ]

@@ -1,0 +1,582 @@
+"""A corpus of broken workspaces: each is the seed workspace plus one breaking change.
+
+For every case `uvbake generate` must print exactly one `uvbake: error:` line naming the file,
+exit 1, print nothing on stdout, and leave every file of the tree as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from helpers import Locked, build_tree, lock_text, member_lock, pyproject, seed_workspace
+
+Change = Callable[[Path], object]
+RELOCK = "run `uv lock` in the workspace root"
+
+
+def write(rel: str, content: str | bytes) -> Change:
+    return lambda root: build_tree(root, {rel: content})
+
+
+def edit(rel: str, old: str, new: str) -> Change:
+    def change(root: Path) -> None:
+        text = (root / rel).read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {rel}"
+        (root / rel).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return change
+
+
+def append(rel: str, text: str) -> Change:
+    def change(root: Path) -> None:
+        with (root / rel).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+    return change
+
+
+def remove(rel: str) -> Change:
+    return lambda root: (root / rel).unlink()
+
+
+def link(rel: str, target: str) -> Change:
+    def change(root: Path) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, root / rel)
+
+    return change
+
+
+def mkdir(rel: str) -> Change:
+    return lambda root: (root / rel).mkdir(parents=True)
+
+
+def lock_with(*extra: Locked, drop: str = "") -> Change:
+    """The seed lock with `extra` packages added (replacing same-named ones) and `drop` gone."""
+    names = {p.name for p in extra} | {drop}
+    packages = [
+        member_lock("api", "services/api", "common-models", "httpx", dev=["pytest"]),
+        member_lock(
+            "worker", "services/worker", "common-log", ("pywin32", "sys_platform == 'win32'")
+        ),
+        member_lock("common-models", "services/common/models", "common-log", "pydantic"),
+        member_lock("common-log", "services/common/log", "orjson"),
+        Locked("httpx", deps=["idna"]),
+        Locked("idna"),
+        Locked("pydantic", deps=["typing-extensions"]),
+        Locked("typing-extensions"),
+        Locked("orjson"),
+        Locked("pywin32"),
+        Locked("pytest"),
+    ]
+    kept = [p for p in packages if p.name not in names] + list(extra)
+    return write("uv.lock", lock_text(kept))
+
+
+ROOT = "pyproject.toml"
+API = "services/api/pyproject.toml"
+LOG = "services/common/log/pyproject.toml"
+PYTHON = 'python = "3.13"'
+
+CASES: list[tuple[str, Change, str]] = [
+    # --- TOML that does not parse or is not UTF-8
+    (
+        "root-toml-malformed",
+        write(ROOT, "[tool.uv.workspace\nmembers = []\n"),
+        "pyproject.toml: is not valid TOML (Expected ']' at the end of a table declaration "
+        "(at line 1, column 19)); fix the syntax",
+    ),
+    (
+        "member-toml-malformed",
+        append(API, 'oops = "unterminated\n'),
+        "services/api/pyproject.toml: is not valid TOML (Illegal character '\\n' "
+        "(at line 13, column 21)); fix the syntax",
+    ),
+    (
+        "lock-toml-malformed",
+        write("uv.lock", "version = 1\n[[package]\n"),
+        "uv.lock: is not valid TOML (Expected ']]' at the end of an array declaration "
+        "(at line 2, column 10)); fix the syntax",
+    ),
+    (
+        "root-not-utf8",
+        write(ROOT, b'[tool.uv.workspace]\nmembers = ["services/\xff"]\n'),
+        "pyproject.toml: is not UTF-8 (byte 41); save the file as UTF-8",
+    ),
+    (
+        "member-not-utf8",
+        write(API, b'[project]\nname = "api"\ndescription = "caf\xe9"\n'),
+        "services/api/pyproject.toml: is not UTF-8 (byte 41); save the file as UTF-8",
+    ),
+    (
+        "lock-not-utf8",
+        write("uv.lock", b"version = 1\n# \xfe\xff\n"),
+        "uv.lock: is not UTF-8 (byte 14); save the file as UTF-8",
+    ),
+    (
+        "root-pyproject-is-a-folder",
+        lambda root: ((root / ROOT).unlink(), (root / ROOT).mkdir()),
+        "pyproject.toml: is a folder, not a file; replace it with the TOML file",
+    ),
+    # --- the workspace table
+    (
+        "no-workspace-table",
+        write(ROOT, "[tool.uvbake]\n" + PYTHON + "\n"),
+        "pyproject.toml: has no [tool.uv.workspace] table; add [tool.uv.workspace] with "
+        'members = ["services/*", "services/common/*"]',
+    ),
+    (
+        "workspace-not-a-table",
+        write(ROOT, "[tool.uv]\nworkspace = true\n"),
+        "pyproject.toml: has no [tool.uv.workspace] table; add [tool.uv.workspace] with "
+        'members = ["services/*", "services/common/*"]',
+    ),
+    (
+        "members-not-a-list",
+        edit(ROOT, 'members = ["services/*", "services/common/*"]', 'members = "services/*"'),
+        "pyproject.toml: [tool.uv.workspace] members must be a list of globs; "
+        'write it as members = ["services/*"]',
+    ),
+    (
+        "exclude-not-a-list",
+        edit(ROOT, 'exclude = ["services/common"]', 'exclude = "services/common"'),
+        "pyproject.toml: [tool.uv.workspace] exclude must be a list of globs; "
+        'write it as exclude = ["services/*"]',
+    ),
+    (
+        "member-glob-matches-nothing",
+        edit(ROOT, '"services/common/*"]', '"services/common/*", "apps/*"]'),
+        "pyproject.toml: workspace member glob 'apps/*' matches no folder; remove it from "
+        "[tool.uv.workspace] members or create the member",
+    ),
+    (
+        "member-glob-absolute",
+        edit(ROOT, '"services/common/*"]', '"services/common/*", "/etc"]'),
+        "pyproject.toml: workspace glob '/etc' is not a relative path; write globs relative "
+        'to the workspace root, like "services/*"',
+    ),
+    (
+        "member-glob-leaves-root",
+        edit(ROOT, '"services/common/*"]', '"services/common/*", "../*"]'),
+        "pyproject.toml: workspace glob '../*' leaves the workspace root; "
+        "keep members inside the workspace folder",
+    ),
+    (
+        "member-glob-empty",
+        edit(ROOT, '"services/common/*"]', '"services/common/*", ""]'),
+        "pyproject.toml: workspace glob '' is not a relative path; write globs relative "
+        'to the workspace root, like "services/*"',
+    ),
+    (
+        "exclude-glob-leaves-root",
+        edit(ROOT, 'exclude = ["services/common"]', 'exclude = ["services/common", "../.."]'),
+        "pyproject.toml: workspace glob '../..' leaves the workspace root; "
+        "keep members inside the workspace folder",
+    ),
+    (
+        "member-folder-without-pyproject",
+        mkdir("services/empty"),
+        "pyproject.toml: workspace member 'services/empty' has no pyproject.toml "
+        "(matched by 'services/*'); add \"services/empty\" to [tool.uv.workspace] exclude",
+    ),
+    (
+        "member-symlink-loop",
+        link("services/loop", "loop"),
+        "pyproject.toml: workspace member 'services/loop' (matched by 'services/*') is a "
+        'symbolic link loop; remove the link or add "services/loop" to [tool.uv.workspace] '
+        "exclude",
+    ),
+    (
+        "member-symlink-cycle-of-two",
+        lambda root: (link("services/a", "b")(root), link("services/b", "a")(root)),
+        "pyproject.toml: workspace member 'services/a' (matched by 'services/*') is a "
+        'symbolic link loop; remove the link or add "services/a" to [tool.uv.workspace] '
+        "exclude",
+    ),
+    (
+        "member-symlink-outside-workspace",
+        link("services/evil", "/"),
+        "pyproject.toml: workspace member 'services/evil' (matched by 'services/*') links "
+        "outside the workspace; move the member into the workspace folder",
+    ),
+    (
+        "member-symlink-to-another-member",
+        link("services/again", "api"),
+        "services/api/pyproject.toml: project name 'api' is also used by "
+        "services/again/pyproject.toml; give every workspace member its own [project] name",
+    ),
+    # --- member pyprojects
+    (
+        "member-without-project",
+        write(API, "[tool.uv]\npackage = true\n"),
+        "services/api/pyproject.toml: has no [project] table; add [project] with a name",
+    ),
+    (
+        "member-project-not-a-table",
+        write(API, 'project = "api"\n'),
+        "services/api/pyproject.toml: has no [project] table; add [project] with a name",
+    ),
+    (
+        "member-without-name",
+        edit(API, 'name = "api"\n', ""),
+        'services/api/pyproject.toml: [project] has no name; add name = "..." to [project]',
+    ),
+    (
+        "member-name-not-a-string",
+        edit(API, 'name = "api"', "name = 42"),
+        'services/api/pyproject.toml: [project] has no name; add name = "..." to [project]',
+    ),
+    (
+        "member-name-hostile",
+        edit(API, 'name = "api"', 'name = "api\\"; rm -rf /"'),
+        "services/api/pyproject.toml: [project] name 'api\"; rm -rf /' is not a valid project "
+        "name; use letters, digits and . _ - (starting and ending with a letter or digit)",
+    ),
+    (
+        "duplicate-member-names",
+        write("services/api2/pyproject.toml", pyproject("api")),
+        "services/api2/pyproject.toml: project name 'api' is also used by "
+        "services/api/pyproject.toml; give every workspace member its own [project] name",
+    ),
+    (
+        "duplicate-names-after-normalising",
+        write("services/zz/pyproject.toml", pyproject("Common_Log")),
+        "services/zz/pyproject.toml: project name 'common-log' is also used by "
+        "services/common/log/pyproject.toml; give every workspace member its own [project] name",
+    ),
+    (
+        "dependencies-not-a-list",
+        edit(API, 'dependencies = ["common-models", "httpx"]', 'dependencies = "httpx"'),
+        "services/api/pyproject.toml: [project] dependencies must be a list of strings; "
+        'write it as dependencies = ["httpx>=0.27"]',
+    ),
+    (
+        "dependency-not-pep508",
+        edit(API, '"httpx"]', '"httpx>>0.27"]'),
+        "services/api/pyproject.toml: dependency 'httpx>>0.27' is not a valid requirement; "
+        'write it like "httpx>=0.27" (PEP 508)',
+    ),
+    (
+        "workspace-source-names-a-non-member",
+        lambda root: (
+            edit(API, '"httpx"]', '"httpx", "ghost"]')(root),
+            append(API, "")(root),
+            edit(API, "[tool.uv.sources]\n", "[tool.uv.sources]\nghost = { workspace = true }\n")(
+                root
+            ),
+        ),
+        "services/api/pyproject.toml: 'ghost' has a { workspace = true } source but is not a "
+        "workspace member; add its folder to [tool.uv.workspace] members or drop the source",
+    ),
+    # --- uv.lock
+    (
+        "lock-missing",
+        remove("uv.lock"),
+        f"uv.lock: file not found; {RELOCK}",
+    ),
+    (
+        "lock-not-a-lockfile",
+        write("uv.lock", 'name = "not a lock"\n'),
+        f"uv.lock: is not a uv lockfile; {RELOCK}",
+    ),
+    (
+        "lock-package-without-name",
+        append("uv.lock", '\n[[package]]\nversion = "1.0"\n'),
+        f"uv.lock: has a [[package]] entry without a name; {RELOCK}",
+    ),
+    (
+        "lock-source-not-a-table",
+        append("uv.lock", '\n[[package]]\nname = "odd"\nsource = "pypi"\n'),
+        f"uv.lock: package 'odd' has a malformed entry; {RELOCK}",
+    ),
+    (
+        "lock-dependencies-not-a-list",
+        append("uv.lock", '\n[[package]]\nname = "odd"\ndependencies = "idna"\n'),
+        f"uv.lock: package 'odd' has a dependency list that is not a list; {RELOCK}",
+    ),
+    (
+        "lock-dependency-without-name",
+        append("uv.lock", '\n[[package]]\nname = "odd"\ndependencies = [{ version = "1" }]\n'),
+        f"uv.lock: package 'odd' has a dependency without a name; {RELOCK}",
+    ),
+    (
+        "lock-manifest-members-not-a-list",
+        edit("uv.lock", "members = [", 'members = "api"\nold-members = ['),
+        f"uv.lock: [manifest] members is not a list of names; {RELOCK}",
+    ),
+    (
+        "lock-lists-another-member",
+        lock_with(member_lock("billing", "services/billing")),
+        f"uv.lock: is out of date: it lists billing which are not members; {RELOCK}",
+    ),
+    (
+        "lock-misses-a-member",
+        write("services/extra/pyproject.toml", pyproject("extra")),
+        f"uv.lock: is out of date: it does not list member(s) extra; {RELOCK}",
+    ),
+    (
+        "lock-names-an-unlocked-package",
+        lock_with(member_lock("api", "services/api", "common-models", "httpx", "rich")),
+        f"uv.lock: no package 'rich' is locked; {RELOCK}",
+    ),
+    (
+        "lock-allows-no-lambda-python",
+        lambda root: (
+            edit(ROOT, PYTHON, "")(root),
+            edit("uv.lock", 'requires-python = ">=3.12"', 'requires-python = "<3.10"')(root),
+        ),
+        "uv.lock: requires-python '<3.10' allows no Lambda Python; "
+        'set [tool.uvbake] python = "3.13" in pyproject.toml',
+    ),
+    # --- [tool.uvbake]
+    (
+        "root-unknown-key-did-you-mean",
+        append(ROOT, 'platfrom = "linux/arm64"\n'),
+        "pyproject.toml: unknown key 'platfrom' in [tool.uvbake]; did you mean 'platform'?",
+    ),
+    (
+        "member-unknown-key-no-close-match",
+        append(API, "\n[tool.uvbake]\nzzz = 1\n"),
+        "services/api/pyproject.toml: unknown key 'zzz' in [tool.uvbake]; known keys: "
+        "service, handler, platform, base-image, packages",
+    ),
+    (
+        "member-root-only-key",
+        append(API, '\n[tool.uvbake]\nregistry = "ecr"\n'),
+        "services/api/pyproject.toml: unknown key 'registry' in [tool.uvbake]; known keys: "
+        "service, handler, platform, base-image, packages",
+    ),
+    (
+        "root-wrong-type",
+        append(ROOT, 'services = "services/*"\n'),
+        "pyproject.toml: [tool.uvbake] services must be a list of strings; "
+        "set services to a list of strings",
+    ),
+    (
+        "member-wrong-type",
+        append(API, '\n[tool.uvbake]\nservice = "yes"\n'),
+        "services/api/pyproject.toml: [tool.uvbake] service must be true or false; "
+        "set service to true or false",
+    ),
+    (
+        "uvbake-not-a-table",
+        write(ROOT, '[tool]\nuvbake = "on"\n\n[tool.uv.workspace]\nmembers = ["services/*"]\n'),
+        "pyproject.toml: [tool.uvbake] is not a table; write it as [tool.uvbake]",
+    ),
+    (
+        "bad-platform",
+        append(ROOT, 'platform = "linux/386"\n'),
+        "pyproject.toml: [tool.uvbake] platform 'linux/386' is not a Lambda platform; "
+        "use one of linux/arm64, linux/amd64",
+    ),
+    (
+        "bad-member-platform",
+        append(API, '\n[tool.uvbake]\nplatform = "windows/amd64"\n'),
+        "services/api/pyproject.toml: [tool.uvbake] platform 'windows/amd64' is not a Lambda "
+        "platform; use one of linux/arm64, linux/amd64",
+    ),
+    (
+        "bad-python",
+        edit(ROOT, PYTHON, 'python = "3.9"'),
+        "pyproject.toml: Python '3.9' is not a Lambda Python runtime; "
+        "use one of 3.10, 3.11, 3.12, 3.13, 3.14",
+    ),
+    (
+        "python-not-a-string",
+        edit(ROOT, PYTHON, "python = 3.13"),
+        "pyproject.toml: [tool.uvbake] python must be a string; set python to a string",
+    ),
+    (
+        "bad-python-version-file",
+        lambda root: (edit(ROOT, PYTHON, "")(root), write(".python-version", "pypy3.10\n")(root)),
+        ".python-version: Python 'pypy3.10' is not a Lambda Python runtime; "
+        "use one of 3.10, 3.11, 3.12, 3.13, 3.14",
+    ),
+    (
+        "bad-base-image",
+        append(ROOT, 'base-image = "python:3.13; rm -rf /"\n'),
+        "pyproject.toml: [tool.uvbake] base-image 'python:3.13; rm -rf /' is not an image "
+        "reference; use letters, digits and . _ - / : @ only",
+    ),
+    (
+        "bad-uv-image",
+        append(ROOT, 'uv-image = "ghcr.io/astral-sh/uv:${TAG}"\n'),
+        "pyproject.toml: [tool.uvbake] uv-image 'ghcr.io/astral-sh/uv:${TAG}' is not an image "
+        "reference; use letters, digits and . _ - / : @ only",
+    ),
+    (
+        "bad-registry",
+        append(ROOT, 'registry = "ecr\\nFROM scratch"\n'),
+        "pyproject.toml: [tool.uvbake] registry 'ecr\\nFROM scratch' is not an image "
+        "reference; use letters, digits and . _ - / : @ only",
+    ),
+    (
+        "bad-member-base-image",
+        append(API, '\n[tool.uvbake]\nbase-image = "-oops"\n'),
+        "services/api/pyproject.toml: [tool.uvbake] base-image '-oops' is not an image "
+        "reference; use letters, digits and . _ - / : @ only",
+    ),
+    # --- planning
+    (
+        "handler-module-missing",
+        remove("services/api/src/api/main.py"),
+        "services/api/pyproject.toml: service 'api' has no Lambda handler (api.main.handler "
+        'not found); set [tool.uvbake] handler = "package.module.function"',
+    ),
+    (
+        "handler-function-missing",
+        write("services/api/src/api/main.py", "def handle(event, context):\n    return 1\n"),
+        "services/api/pyproject.toml: service 'api' has no Lambda handler (api.main.handler "
+        'not found); set [tool.uvbake] handler = "package.module.function"',
+    ),
+    (
+        "handler-not-dotted",
+        append(API, '\n[tool.uvbake]\nhandler = "handler"\n'),
+        "services/api/pyproject.toml: handler 'handler' is not a dotted module.function path; "
+        'set [tool.uvbake] handler = "package.module.function"',
+    ),
+    (
+        "handler-package-missing",
+        append(API, '\n[tool.uvbake]\nhandler = "nowhere.main.handler"\n'),
+        "services/api/pyproject.toml: import package 'nowhere' of service 'api' is not in "
+        "services/api/src; fix [tool.uvbake] packages or the handler",
+    ),
+    (
+        "hostile-member-folder",
+        lambda root: (root / "services/worker").rename(root / "services/work er$(id)"),
+        "services/work er$(id)/pyproject.toml: folder 'services/work er$(id)' has characters "
+        "uvbake will not put in a Dockerfile; rename the folder to letters, digits and . _ - + @",
+    ),
+    (
+        "library-without-build-system",
+        write(LOG, pyproject("common-log", deps=["orjson"], packaged=False)),
+        "services/common/log/pyproject.toml: library 'common-log' has no [build-system], so it "
+        'cannot be installed; add a [build-system] table (for example requires = ["hatchling"])',
+    ),
+    (
+        "no-service",
+        append(ROOT, 'services = ["apps/*"]\n'),
+        "pyproject.toml: no workspace member is a service; put services under services/ or "
+        'set [tool.uvbake] services = ["apps/*"]',
+    ),
+    (
+        "lock-does-not-lock-a-service",
+        lambda root: (
+            lock_with(drop="api")(root),
+            edit("uv.lock", "members = [\n", 'members = [\n    "api",\n')(root),
+        ),
+        "uv.lock: does not lock service 'api'; run `uv lock`",
+    ),
+    # --- output
+    (
+        "output-is-a-folder",
+        mkdir("docker-bake.hcl"),
+        "docker-bake.hcl: cannot write generated files (Is a directory); "
+        "make the folder writable and remove anything that is not a file at that path",
+    ),
+    (
+        "dockerfile-is-a-folder",
+        mkdir("uvbake.Dockerfile"),
+        "uvbake.Dockerfile: cannot write generated files (Is a directory); "
+        "make the folder writable and remove anything that is not a file at that path",
+    ),
+]
+
+
+def uvbake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def snapshot(root: Path) -> dict[str, bytes | str]:
+    """Every file's bytes, every link's target and every folder, without following links."""
+    state: dict[str, bytes | str] = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                state[rel] = "-> " + os.readlink(path)
+            elif path.is_dir():
+                state[rel] = "dir"
+            else:
+                state[rel] = path.read_bytes()
+    return state
+
+
+def test_corpus_is_large_and_unique() -> None:
+    ids = [case_id for case_id, _, _ in CASES]
+    assert len(ids) >= 40
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize(("change", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_generate_reports_one_line(tmp_path: Path, change: Change, message: str) -> None:
+    seed_workspace(tmp_path)
+    change(tmp_path)
+    before = snapshot(tmp_path)
+    result = uvbake("generate", cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines() == [f"uvbake: error: {message}"]
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert snapshot(tmp_path) == before
+
+
+def test_excluded_symlink_loop_is_ignored(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    link("services/loop", "loop")(tmp_path)
+    edit(ROOT, 'exclude = ["services/common"]', 'exclude = ["services/common", "services/loop"]')(
+        tmp_path
+    )
+    result = uvbake("generate", "--stdout", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_member_cycle_is_planned_not_an_error(tmp_path: Path) -> None:
+    """uv locks cycles between workspace members; libraries install with --no-deps, so the
+    plan is still possible, and the closure walk must end."""
+    seed_workspace(tmp_path)
+    lock_with(
+        member_lock("common-models", "services/common/models", "common-log", "pydantic", "api"),
+        member_lock("common-log", "services/common/log", "orjson", "common-models"),
+    )(tmp_path)
+    result = uvbake("list", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    assert [(s["name"], s["local"]) for s in services] == [
+        ("api", ["common-log", "common-models"]),
+        # worker reaches api through the cycle, so api is installed in it like a library
+        ("worker", ["api", "common-log", "common-models"]),
+    ]
+
+
+ROOTED = (
+    "lock-names-an-unlocked-package",
+    "lock-dependency-without-name",
+    "member-symlink-loop",
+    "handler-module-missing",
+    "output-is-a-folder",
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [c[1:] for c in CASES if c[0] in ROOTED],
+    ids=[c[0] for c in CASES if c[0] in ROOTED],
+)
+def test_files_are_named_from_the_root_with_root_option(
+    tmp_path: Path, change: Change, message: str
+) -> None:
+    root = seed_workspace(tmp_path / "ws")
+    change(root)
+    result = uvbake("generate", "--root", str(root), cwd=tmp_path)
+    assert result.stderr.splitlines() == [f"uvbake: error: {message}"]
