@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 from helpers import bake_blocks, load_hcl, seed_workspace
@@ -22,10 +24,22 @@ def test_generated_files_match_golden(tmp_path: Path) -> None:
 def test_bake_file_parses_and_has_one_target_per_service(tmp_path: Path) -> None:
     _, files = build(seed_workspace(tmp_path))
     targets = bake_blocks(files[BAKEFILE], "target")
-    assert set(targets) == {"_uvbake", "api", "worker"}
-    assert bake_blocks(files[BAKEFILE], "group")["default"]["targets"] == ["api", "worker"]
+    assert set(targets) == {
+        "_uvbake",
+        "api",
+        "worker",
+        "docker-metadata-action-api",
+        "docker-metadata-action-worker",
+    }
+    groups = bake_blocks(files[BAKEFILE], "group")
+    assert groups["default"]["targets"] == ["api", "worker"]
+    assert groups["release"]["targets"] == ["api", "worker"]
     assert targets["api"]["target"] == "svc-api"
-    assert targets["api"]["tags"] == ["${REGISTRY}/api:${TAG}"]
+    assert targets["api"]["inherits"] == ["_uvbake", "docker-metadata-action-api"]
+    assert targets["docker-metadata-action-api"] == {}
+    tags = targets["api"]["tags"]
+    assert evaluate(tags, VERSION="", REGISTRY="r", TAG="t") == ["r/api:t"]
+    assert evaluate(tags, VERSION="v1", REGISTRY="r", TAG="t") == ["r/api:t", "r/api:v1"]
     assert targets["_uvbake"]["attest"] == [
         "type=provenance,disabled=true",
         "type=sbom,disabled=true",
@@ -36,7 +50,40 @@ def test_bake_file_parses_and_has_one_target_per_service(tmp_path: Path) -> None
         "PLATFORM",
         "BASE_IMAGE",
         "UV_IMAGE",
+        "VERSION",
+        "CACHE",
     }
+
+
+def evaluate(expr: object, **variables: str) -> list[str]:
+    """Evaluate a bake list expression of the form `V == "x" ? [...] : ... : [...]`."""
+    assert isinstance(expr, str)
+    body = expr[2:-1] if expr.startswith("${") else expr
+    while match := re.match(r'(\w+) == "([^"]*)" \? (\[[^\]]*\]) : (.*)$', body, flags=re.S):
+        if variables[match[1]] == match[2]:
+            body = match[3]
+            break
+        body = match[4]
+    items = json.loads(body)
+    return [re.sub(r"\$\{(\w+)\}", lambda v: variables[v[1]], item) for item in items]
+
+
+def test_cache_presets_follow_the_cache_variable(tmp_path: Path) -> None:
+    _, files = build(seed_workspace(tmp_path))
+    api = bake_blocks(files[BAKEFILE], "target")["api"]
+    assert bake_blocks(files[BAKEFILE], "variable")["CACHE"] == {"default": ""}
+    env = {"REGISTRY": "123.dkr.ecr.eu-west-1.amazonaws.com"}
+    assert evaluate(api["cache-from"], CACHE="", **env) == []
+    assert evaluate(api["cache-to"], CACHE="", **env) == []
+    assert evaluate(api["cache-from"], CACHE="gha", **env) == ["type=gha,scope=api"]
+    assert evaluate(api["cache-to"], CACHE="gha", **env) == ["type=gha,scope=api,mode=max"]
+    assert evaluate(api["cache-from"], CACHE="registry", **env) == [
+        "type=registry,ref=123.dkr.ecr.eu-west-1.amazonaws.com/api:buildcache"
+    ]
+    assert evaluate(api["cache-to"], CACHE="registry", **env) == [
+        "type=registry,ref=123.dkr.ecr.eu-west-1.amazonaws.com/api:buildcache,"
+        "mode=max,image-manifest=true,oci-mediatypes=true"
+    ]
 
 
 def test_dockerfile_mounts_only_each_services_closure(tmp_path: Path) -> None:

@@ -22,7 +22,22 @@ variable "UV_IMAGE" {
   default = "ghcr.io/astral-sh/uv:0.13.9"
 }
 
+# A second tag for every image when set (for example the git tag of a release).
+variable "VERSION" {
+  default = ""
+}
+
+# Build cache: "" (none), "gha" (GitHub Actions cache, one scope per service) or "registry"
+# (${REGISTRY}/<service>:buildcache).
+variable "CACHE" {
+  default = ""
+}
+
 group "default" {
+  targets = ["ingestion-worker", "notifications", "orders"]
+}
+
+group "release" {
   targets = ["ingestion-worker", "notifications", "orders"]
 }
 
@@ -38,11 +53,23 @@ target "_uvbake" {
   attest = ["type=provenance,disabled=true", "type=sbom,disabled=true"]
 }
 
+# Filled in by docker/metadata-action (bake-target: docker-metadata-action-ingestion-worker).
+target "docker-metadata-action-ingestion-worker" {}
+
 target "ingestion-worker" {
-  inherits  = ["_uvbake"]
+  inherits  = ["_uvbake", "docker-metadata-action-ingestion-worker"]
   target    = "svc-ingestion-worker"
   platforms = [PLATFORM]
-  tags      = ["${REGISTRY}/ingestion-worker:${TAG}"]
+  tags = VERSION == "" ? ["${REGISTRY}/ingestion-worker:${TAG}"] : [
+    "${REGISTRY}/ingestion-worker:${TAG}",
+    "${REGISTRY}/ingestion-worker:${VERSION}",
+  ]
+  cache-from = CACHE == "gha" ? ["type=gha,scope=ingestion-worker"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/ingestion-worker:buildcache",
+  ] : []
+  cache-to = CACHE == "gha" ? ["type=gha,scope=ingestion-worker,mode=max"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/ingestion-worker:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+  ] : []
   labels = {
     "dev.uvbake.handler" = "ingestion_worker.main.handler"
     "dev.uvbake.member" = "services/ingestion_worker"
@@ -52,11 +79,23 @@ target "ingestion-worker" {
   }
 }
 
+# Filled in by docker/metadata-action (bake-target: docker-metadata-action-notifications).
+target "docker-metadata-action-notifications" {}
+
 target "notifications" {
-  inherits  = ["_uvbake"]
+  inherits  = ["_uvbake", "docker-metadata-action-notifications"]
   target    = "svc-notifications"
   platforms = [PLATFORM]
-  tags      = ["${REGISTRY}/notifications:${TAG}"]
+  tags = VERSION == "" ? ["${REGISTRY}/notifications:${TAG}"] : [
+    "${REGISTRY}/notifications:${TAG}",
+    "${REGISTRY}/notifications:${VERSION}",
+  ]
+  cache-from = CACHE == "gha" ? ["type=gha,scope=notifications"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/notifications:buildcache",
+  ] : []
+  cache-to = CACHE == "gha" ? ["type=gha,scope=notifications,mode=max"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/notifications:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+  ] : []
   labels = {
     "dev.uvbake.handler" = "notifications.main.handler"
     "dev.uvbake.member" = "services/notifications"
@@ -66,11 +105,23 @@ target "notifications" {
   }
 }
 
+# Filled in by docker/metadata-action (bake-target: docker-metadata-action-orders).
+target "docker-metadata-action-orders" {}
+
 target "orders" {
-  inherits  = ["_uvbake"]
+  inherits  = ["_uvbake", "docker-metadata-action-orders"]
   target    = "svc-orders"
   platforms = [PLATFORM]
-  tags      = ["${REGISTRY}/orders:${TAG}"]
+  tags = VERSION == "" ? ["${REGISTRY}/orders:${TAG}"] : [
+    "${REGISTRY}/orders:${TAG}",
+    "${REGISTRY}/orders:${VERSION}",
+  ]
+  cache-from = CACHE == "gha" ? ["type=gha,scope=orders"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/orders:buildcache",
+  ] : []
+  cache-to = CACHE == "gha" ? ["type=gha,scope=orders,mode=max"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/orders:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+  ] : []
   labels = {
     "dev.uvbake.handler" = "orders.main.handler"
     "dev.uvbake.member" = "services/orders"

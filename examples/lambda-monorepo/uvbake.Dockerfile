@@ -32,7 +32,7 @@ RUN mv /var/lang/lib/python3.13/site-packages /var/lang/lib/python3.13/site-pack
 
 # The shared core: third-party packages every service needs, installed once.
 FROM uvbake.uv-native AS uvbake.all-requirements
-RUN --mount=type=bind,from=uvbake.manifests,target=/src ["/uv", "export", "--directory", "/src", "--frozen", "--all-packages", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--output-file", "/requirements.txt"]
+RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,target=/tmp ["/uv", "export", "--directory", "/src", "--frozen", "--all-packages", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--output-file", "/requirements.txt"]
 
 FROM uvbake.builder AS uvbake.core-requirements
 COPY --from=uvbake.all-requirements /requirements.txt /uvbake/all.txt
@@ -56,7 +56,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # ---- service ingestion-worker: ingestion_worker.main.handler ----
 FROM uvbake.uv-native AS svc-ingestion-worker.requirements
-RUN --mount=type=bind,from=uvbake.manifests,target=/src ["/uv", "export", "--directory", "/src", "--frozen", "--package", "ingestion-worker", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "annotated-types", "--no-emit-package", "orjson", "--no-emit-package", "pydantic", "--no-emit-package", "pydantic-core", "--no-emit-package", "typing-extensions", "--no-emit-package", "typing-inspection", "--output-file", "/requirements.txt"]
+RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,target=/tmp ["/uv", "export", "--directory", "/src", "--frozen", "--package", "ingestion-worker", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "annotated-types", "--no-emit-package", "orjson", "--no-emit-package", "pydantic", "--no-emit-package", "pydantic-core", "--no-emit-package", "typing-extensions", "--no-emit-package", "typing-inspection", "--output-file", "/requirements.txt"]
 
 FROM uvbake.builder AS svc-ingestion-worker.deps
 COPY --from=svc-ingestion-worker.requirements /requirements.txt /uvbake/requirements.txt
@@ -83,7 +83,7 @@ CMD ["ingestion_worker.main.handler"]
 
 # ---- service notifications: notifications.main.handler ----
 FROM uvbake.uv-native AS svc-notifications.requirements
-RUN --mount=type=bind,from=uvbake.manifests,target=/src ["/uv", "export", "--directory", "/src", "--frozen", "--package", "notifications", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "annotated-types", "--no-emit-package", "orjson", "--no-emit-package", "pydantic", "--no-emit-package", "pydantic-core", "--no-emit-package", "typing-extensions", "--no-emit-package", "typing-inspection", "--output-file", "/requirements.txt"]
+RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,target=/tmp ["/uv", "export", "--directory", "/src", "--frozen", "--package", "notifications", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "annotated-types", "--no-emit-package", "orjson", "--no-emit-package", "pydantic", "--no-emit-package", "pydantic-core", "--no-emit-package", "typing-extensions", "--no-emit-package", "typing-inspection", "--output-file", "/requirements.txt"]
 
 FROM uvbake.builder AS svc-notifications.deps
 COPY --from=svc-notifications.requirements /requirements.txt /uvbake/requirements.txt
@@ -111,7 +111,7 @@ CMD ["notifications.main.handler"]
 
 # ---- service orders: orders.main.handler ----
 FROM uvbake.uv-native AS svc-orders.requirements
-RUN --mount=type=bind,from=uvbake.manifests,target=/src ["/uv", "export", "--directory", "/src", "--frozen", "--package", "orders", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "annotated-types", "--no-emit-package", "orjson", "--no-emit-package", "pydantic", "--no-emit-package", "pydantic-core", "--no-emit-package", "typing-extensions", "--no-emit-package", "typing-inspection", "--output-file", "/requirements.txt"]
+RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,target=/tmp ["/uv", "export", "--directory", "/src", "--frozen", "--package", "orders", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "annotated-types", "--no-emit-package", "orjson", "--no-emit-package", "pydantic", "--no-emit-package", "pydantic-core", "--no-emit-package", "typing-extensions", "--no-emit-package", "typing-inspection", "--output-file", "/requirements.txt"]
 
 FROM uvbake.builder AS svc-orders.deps
 COPY --from=svc-orders.requirements /requirements.txt /uvbake/requirements.txt

@@ -55,5 +55,58 @@ def list_command(
     _run(commands.list_, root=root, as_json=as_json)
 
 
+@app.command("check")
+def check_command(root: RootOption = Path(".")) -> None:
+    """Report undeclared imports, stale files, broken handlers and name conflicts."""
+    _run(commands.check, root=root)
+
+
+SinceOption = Annotated[
+    str, typer.Option("--since", help="Git revision to compare the working tree with.")
+]
+
+
+@app.command()
+def affected(
+    since: SinceOption,
+    root: RootOption = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """Print the services whose image changes between --since and the working tree."""
+    _run(commands.affected, root=root, since=since, as_json=as_json)
+
+
+@app.command()
+def matrix(
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only services affected since this revision.")
+    ] = None,
+    shards: Annotated[
+        int | None, typer.Option("--shards", help="Pack the services into this many jobs.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="json, or github (matrix=... for $GITHUB_OUTPUT).")
+    ] = "json",
+    root: RootOption = Path("."),
+) -> None:
+    """Print a GitHub Actions build matrix of the (affected) services."""
+    _run(commands.matrix, root=root, since=since, shards=shards, fmt=fmt)
+
+
+ci_app = typer.Typer(no_args_is_help=True, help="Write CI workflows that build the services.")
+app.add_typer(ci_app, name="ci")
+
+
+@ci_app.command("github")
+def ci_github(
+    root: RootOption = Path("."),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if stale.")
+    ] = False,
+) -> None:
+    """Write .github/workflows/uvbake.yml."""
+    _run(commands.ci_github, root=root, check=check)
+
+
 def main() -> None:
     app()

@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import writer
+from . import affected as affected_mod
+from . import check as check_mod
+from . import matrix as matrix_mod
+from . import workflow, writer
 from .planner import Plan, plan
 from .render import render
 from .workspace import load
@@ -39,6 +42,14 @@ def generate(*, root: Path, check: bool, stdout: bool, out: TextIO = sys.stdout)
         state = "wrote" if any(c.path == name for c in pending) else "unchanged"
         out.write(f"{state} {name}\n")
     return 0
+
+
+def check(*, root: Path, out: TextIO = sys.stdout) -> int:
+    the_plan, files = build(root)
+    findings = check_mod.check(the_plan, files=files)
+    for finding in findings:
+        out.write(finding.line() + "\n")
+    return 1 if findings else 0
 
 
 def describe(the_plan: Plan) -> dict[str, Any]:
@@ -80,4 +91,46 @@ def list_(*, root: Path, as_json: bool, out: TextIO = sys.stdout) -> int:
     out.write("libraries:\n")
     for lib in data["libraries"]:
         out.write(f"  {lib['name']:<20} {lib['path']}\n")
+    return 0
+
+
+def _services_since(the_plan: Plan, root: Path, ref: str | None) -> tuple[str, ...]:
+    if ref is None:
+        return tuple(s.name for s in the_plan.services)
+    changes = affected_mod.since(root, ref)
+    return affected_mod.affected(the_plan, paths=changes.paths, old_lock=changes.old_lock)
+
+
+def affected(*, root: Path, since: str, as_json: bool, out: TextIO = sys.stdout) -> int:
+    names = _services_since(plan(load(root)), root, since)
+    out.write(json.dumps(list(names)) + "\n" if as_json else "".join(f"{n}\n" for n in names))
+    return 0
+
+
+def matrix(
+    *, root: Path, since: str | None, shards: int | None, fmt: str, out: TextIO = sys.stdout
+) -> int:
+    the_plan = plan(load(root))
+    names = _services_since(the_plan, root, since)
+    data = matrix_mod.matrix(the_plan, services=names, shards=shards)
+    out.write(matrix_mod.format_matrix(data, fmt=fmt))
+    return 0
+
+
+def ci_github(*, root: Path, check: bool, out: TextIO = sys.stdout) -> int:
+    files = workflow.render_files(plan(load(root)))
+    pending = writer.changes(root, files)
+    if check:
+        for change in pending:
+            out.write(change.diff())
+        if pending:
+            names = ", ".join(c.path for c in pending)
+            print(f"uvbake: stale: {names}; run `uvbake ci github`", file=sys.stderr)
+            return 1
+        return 0
+    workflow.make_folders(root, pending)
+    writer.apply(root, pending)
+    for name in sorted(files):
+        state = "wrote" if any(c.path == name for c in pending) else "unchanged"
+        out.write(f"{state} {name}\n")
     return 0

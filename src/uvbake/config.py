@@ -31,6 +31,7 @@ ROOT_KEYS: Mapping[str, tuple[str, Any]] = {
     "base-image": _STR,
     "uv-image": _STR,
     "registry": _STR,
+    "arm64-runner": _STR,
 }
 MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
     "service": _BOOL,
@@ -81,3 +82,4 @@ class Settings:
     base_image: str
     uv_image: str
     registry: str
+    arm64_runner: str | None = None

@@ -49,6 +49,7 @@ class Lock:
     requires_python: str | None
     members: frozenset[str]
     packages: tuple[LockedPackage, ...]
+    display: str = "uv.lock"
 
     def candidates(self, name: str) -> list[LockedPackage]:
         return [p for p in self.packages if p.name == name]
@@ -58,18 +59,22 @@ class Lock:
         if dep.version is not None:
             found = [p for p in found if p.version == dep.version] or found
         if not found:
-            raise UvbakeError(self.path, f"no package '{dep.name}' is locked", RELOCK)
+            raise UvbakeError(self.display, f"no package '{dep.name}' is locked", RELOCK)
         return found[0]
 
 
-def _deps(raw: Any, where: Path) -> tuple[LockedDep, ...]:
+def _deps(raw: Any, where: str, owner: str) -> tuple[LockedDep, ...]:
     if not isinstance(raw, list):
-        raise UvbakeError(where, "a dependency list is not a list", RELOCK)
+        raise UvbakeError(
+            where, f"package '{owner}' has a dependency list that is not a list", RELOCK
+        )
     out = []
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise UvbakeError(where, "a dependency has no name", RELOCK)
+            raise UvbakeError(where, f"package '{owner}' has a dependency without a name", RELOCK)
         extras = item.get("extra", [])
+        if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
+            raise UvbakeError(where, f"package '{owner}' has malformed extras", RELOCK)
         out.append(
             LockedDep(
                 name=canonicalize_name(item["name"]),
@@ -89,23 +94,31 @@ def load_lock(path: Path, *, display: str) -> Lock:
     for raw in data.get("package", []):
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             raise UvbakeError(display, "has a [[package]] entry without a name", RELOCK)
+        name = canonicalize_name(raw["name"])
+        source = raw.get("source", {})
         optional = raw.get("optional-dependencies", {})
+        if not isinstance(source, dict) or not isinstance(optional, dict):
+            raise UvbakeError(display, f"package '{name}' has a malformed entry", RELOCK)
         packages.append(
             LockedPackage(
-                name=canonicalize_name(raw["name"]),
+                name=name,
                 version=raw.get("version"),
-                source={str(k): str(v) for k, v in raw.get("source", {}).items()},
-                dependencies=_deps(raw.get("dependencies", []), path),
+                source={str(k): str(v) for k, v in source.items()},
+                dependencies=_deps(raw.get("dependencies", []), display, name),
                 optional={
-                    canonicalize_name(k): _deps(v, path) for k, v in sorted(optional.items())
+                    canonicalize_name(k): _deps(v, display, name)
+                    for k, v in sorted(optional.items())
                 },
             )
         )
     manifest = data.get("manifest", {})
     members = manifest.get("members", []) if isinstance(manifest, dict) else []
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        raise UvbakeError(display, "[manifest] members is not a list of names", RELOCK)
     return Lock(
         path=path,
         requires_python=data.get("requires-python"),
         members=frozenset(canonicalize_name(m) for m in members),
         packages=tuple(packages),
+        display=display,
     )

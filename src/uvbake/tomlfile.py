@@ -20,6 +20,10 @@ def read_toml(path: Path, *, display: str, fix: str) -> dict[str, Any]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UvbakeError(display, "file not found", fix) from None
+    except IsADirectoryError:
+        raise UvbakeError(
+            display, "is a folder, not a file", "replace it with the TOML file"
+        ) from None
     except OSError as exc:
         raise UvbakeError(
             display, f"cannot be read ({exc.strerror})", "check its permissions"

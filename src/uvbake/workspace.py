@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -15,6 +17,7 @@ from .errors import UvbakeError
 from .lock import RELOCK, Lock, load_lock
 from .tomlfile import read_toml, table
 
+PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 WORKSPACE_FIX = 'add [tool.uv.workspace] with members = ["services/*", "services/common/*"]'
 
 
@@ -48,18 +51,50 @@ class Workspace:
         return next((m for m in self.members if m.name == name), None)
 
 
-def _expand(root: Path, patterns: list[str], *, where: str) -> list[Path]:
-    found: list[Path] = []
-    for pattern in patterns:
-        if not isinstance(pattern, str) or not pattern or pattern.startswith("/"):
-            raise UvbakeError(where, f"workspace glob {pattern!r} is not a relative path", "fix it")
+def _linked_folder(root: Path, path: Path, pattern: str, *, where: str) -> bool:
+    """Whether a glob match is a folder; links that loop or leave the workspace are errors."""
+    rel = path.relative_to(root).as_posix()
+    if path.is_symlink():
         try:
-            found.extend(p for p in root.glob(pattern) if p.is_dir())
-        except (OSError, RuntimeError) as exc:
+            target = path.resolve(strict=True)
+        except FileNotFoundError:
+            return False
+        except (OSError, RuntimeError):
             raise UvbakeError(
-                where, f"cannot expand {pattern!r} ({exc})", "fix the folders"
+                where,
+                f"workspace member '{rel}' (matched by {pattern!r}) is a symbolic link loop",
+                f'remove the link or add "{rel}" to [tool.uv.workspace] exclude',
             ) from None
-    return found
+        if not target.is_relative_to(root.resolve()):
+            raise UvbakeError(
+                where,
+                f"workspace member '{rel}' (matched by {pattern!r}) links outside the workspace",
+                "move the member into the workspace folder",
+            )
+    return path.is_dir()
+
+
+def _glob(root: Path, pattern: Any, *, where: str) -> list[Path]:
+    """Every path `pattern` matches under `root`, folders or not, links not followed."""
+    if not isinstance(pattern, str) or not pattern or pattern.startswith("/"):
+        raise UvbakeError(
+            where,
+            f"workspace glob {pattern!r} is not a relative path",
+            'write globs relative to the workspace root, like "services/*"',
+        )
+    if ".." in PurePosixPath(pattern).parts or "\\" in pattern:
+        raise UvbakeError(
+            where,
+            f"workspace glob {pattern!r} leaves the workspace root",
+            "keep members inside the workspace folder",
+        )
+    if not any(char in pattern for char in "*?["):
+        # a plain path names its folder even when it is a link that glob would not follow
+        return [root / pattern] if os.path.lexists(root / pattern) else []
+    try:
+        return sorted(root.glob(pattern))
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise UvbakeError(where, f"cannot expand {pattern!r} ({exc})", "fix the folders") from None
 
 
 def _member_dirs(root: Path, workspace: dict[str, Any], *, where: str) -> list[Path]:
@@ -67,11 +102,21 @@ def _member_dirs(root: Path, workspace: dict[str, Any], *, where: str) -> list[P
     excludes = workspace.get("exclude", [])
     for key, value in (("members", members), ("exclude", excludes)):
         if not isinstance(value, list):
-            raise UvbakeError(where, f"[tool.uv.workspace] {key} must be a list", "fix it")
-    excluded = {p.resolve() for p in _expand(root, excludes, where=where)}
+            raise UvbakeError(
+                where,
+                f"[tool.uv.workspace] {key} must be a list of globs",
+                f'write it as {key} = ["services/*"]',
+            )
+    excluded = {
+        os.path.normpath(p) for pattern in excludes for p in _glob(root, pattern, where=where)
+    }
     dirs: dict[Path, None] = {}
     for pattern in members:
-        matched = [p for p in _expand(root, [pattern], where=where) if p.resolve() not in excluded]
+        matched = [
+            p
+            for p in _glob(root, pattern, where=where)
+            if os.path.normpath(p) not in excluded and _linked_folder(root, p, pattern, where=where)
+        ]
         if not matched:
             raise UvbakeError(
                 where,
@@ -92,14 +137,20 @@ def _member_dirs(root: Path, workspace: dict[str, Any], *, where: str) -> list[P
 
 def _requirements(raw: Any, *, where: str) -> tuple[Requirement, ...]:
     if not isinstance(raw, list):
-        raise UvbakeError(where, "[project] dependencies must be a list", "fix it")
+        raise UvbakeError(
+            where,
+            "[project] dependencies must be a list of strings",
+            'write it as dependencies = ["httpx>=0.27"]',
+        )
     out = []
     for item in raw:
         try:
             out.append(Requirement(item))
         except (InvalidRequirement, TypeError):
             raise UvbakeError(
-                where, f"dependency {item!r} is not a valid requirement", "fix it"
+                where,
+                f"dependency {item!r} is not a valid requirement",
+                'write it like "httpx>=0.27" (PEP 508)',
             ) from None
     return tuple(out)
 
@@ -122,6 +173,12 @@ def _load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set
     name = project.get("name")
     if not isinstance(name, str) or not name.strip():
         raise UvbakeError(where, "[project] has no name", 'add name = "..." to [project]')
+    if not PROJECT_NAME.fullmatch(name):
+        raise UvbakeError(
+            where,
+            f"[project] name {name!r} is not a valid project name",
+            "use letters, digits and . _ - (starting and ending with a letter or digit)",
+        )
     deps = _requirements(project.get("dependencies", []), where=where)
     sources = _workspace_sources(data) | root_sources
     uv_package = table(data, "tool.uv").get("package")
@@ -187,6 +244,7 @@ def _settings(root: Path, raw: dict[str, Any], lock: Lock) -> config.Settings:
         base_image=raw.get("base-image", f"public.ecr.aws/lambda/python:{python}"),
         uv_image=raw.get("uv-image", f"ghcr.io/astral-sh/uv:{config.UV_VERSION}"),
         registry=raw.get("registry", "local"),
+        arm64_runner=raw.get("arm64-runner"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import tempfile
 from collections.abc import Mapping
@@ -47,21 +48,27 @@ def changes(root: Path, files: Mapping[str, str]) -> list[Change]:
 def apply(root: Path, pending: list[Change]) -> None:
     """Write every change or none: all temporaries first, then one rename each."""
     staged: list[tuple[str, Path]] = []
+    current = ""
     try:
         for change in pending:
+            current = change.path
             target = root / change.path
+            if target.is_dir() and not target.is_symlink():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             staged.append((tmp, target))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(change.new)
             mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
             os.chmod(tmp, mode)
-        for tmp, target in staged:
+        for (tmp, target), change in zip(staged, pending, strict=True):
+            current = change.path
             os.replace(tmp, target)
     except OSError as exc:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
-        where = exc.filename or root
         raise UvbakeError(
-            where, f"cannot write generated files ({exc.strerror})", "make the folder writable"
+            current or root,
+            f"cannot write generated files ({exc.strerror})",
+            "make the folder writable and remove anything that is not a file at that path",
         ) from None

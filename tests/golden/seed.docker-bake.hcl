@@ -22,7 +22,22 @@ variable "UV_IMAGE" {
   default = "ghcr.io/astral-sh/uv:0.13.9"
 }
 
+# A second tag for every image when set (for example the git tag of a release).
+variable "VERSION" {
+  default = ""
+}
+
+# Build cache: "" (none), "gha" (GitHub Actions cache, one scope per service) or "registry"
+# (${REGISTRY}/<service>:buildcache).
+variable "CACHE" {
+  default = ""
+}
+
 group "default" {
+  targets = ["api", "worker"]
+}
+
+group "release" {
   targets = ["api", "worker"]
 }
 
@@ -38,11 +53,23 @@ target "_uvbake" {
   attest = ["type=provenance,disabled=true", "type=sbom,disabled=true"]
 }
 
+# Filled in by docker/metadata-action (bake-target: docker-metadata-action-api).
+target "docker-metadata-action-api" {}
+
 target "api" {
-  inherits  = ["_uvbake"]
+  inherits  = ["_uvbake", "docker-metadata-action-api"]
   target    = "svc-api"
   platforms = [PLATFORM]
-  tags      = ["${REGISTRY}/api:${TAG}"]
+  tags = VERSION == "" ? ["${REGISTRY}/api:${TAG}"] : [
+    "${REGISTRY}/api:${TAG}",
+    "${REGISTRY}/api:${VERSION}",
+  ]
+  cache-from = CACHE == "gha" ? ["type=gha,scope=api"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/api:buildcache",
+  ] : []
+  cache-to = CACHE == "gha" ? ["type=gha,scope=api,mode=max"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/api:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+  ] : []
   labels = {
     "dev.uvbake.handler" = "api.main.handler"
     "dev.uvbake.member" = "services/api"
@@ -51,11 +78,23 @@ target "api" {
   }
 }
 
+# Filled in by docker/metadata-action (bake-target: docker-metadata-action-worker).
+target "docker-metadata-action-worker" {}
+
 target "worker" {
-  inherits  = ["_uvbake"]
+  inherits  = ["_uvbake", "docker-metadata-action-worker"]
   target    = "svc-worker"
   platforms = [PLATFORM]
-  tags      = ["${REGISTRY}/worker:${TAG}"]
+  tags = VERSION == "" ? ["${REGISTRY}/worker:${TAG}"] : [
+    "${REGISTRY}/worker:${TAG}",
+    "${REGISTRY}/worker:${VERSION}",
+  ]
+  cache-from = CACHE == "gha" ? ["type=gha,scope=worker"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/worker:buildcache",
+  ] : []
+  cache-to = CACHE == "gha" ? ["type=gha,scope=worker,mode=max"] : CACHE == "registry" ? [
+    "type=registry,ref=${REGISTRY}/worker:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+  ] : []
   labels = {
     "dev.uvbake.handler" = "worker.main.handler"
     "dev.uvbake.member" = "services/worker"

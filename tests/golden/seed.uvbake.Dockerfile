@@ -31,7 +31,7 @@ RUN mv /var/lang/lib/python3.13/site-packages /var/lang/lib/python3.13/site-pack
 
 # The shared core: third-party packages every service needs, installed once.
 FROM uvbake.uv-native AS uvbake.all-requirements
-RUN --mount=type=bind,from=uvbake.manifests,target=/src ["/uv", "export", "--directory", "/src", "--frozen", "--all-packages", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--output-file", "/requirements.txt"]
+RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,target=/tmp ["/uv", "export", "--directory", "/src", "--frozen", "--all-packages", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--output-file", "/requirements.txt"]
 
 FROM uvbake.builder AS uvbake.core-requirements
 COPY --from=uvbake.all-requirements /requirements.txt /uvbake/all.txt
@@ -55,7 +55,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # ---- service api: api.main.handler ----
 FROM uvbake.uv-native AS svc-api.requirements
-RUN --mount=type=bind,from=uvbake.manifests,target=/src ["/uv", "export", "--directory", "/src", "--frozen", "--package", "api", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "orjson", "--output-file", "/requirements.txt"]
+RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,target=/tmp ["/uv", "export", "--directory", "/src", "--frozen", "--package", "api", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "orjson", "--output-file", "/requirements.txt"]
 
 FROM uvbake.builder AS svc-api.deps
 COPY --from=svc-api.requirements /requirements.txt /uvbake/requirements.txt
@@ -83,7 +83,7 @@ CMD ["api.main.handler"]
 
 # ---- service worker: worker.main.handler ----
 FROM uvbake.uv-native AS svc-worker.requirements
-RUN --mount=type=bind,from=uvbake.manifests,target=/src ["/uv", "export", "--directory", "/src", "--frozen", "--package", "worker", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "orjson", "--output-file", "/requirements.txt"]
+RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,target=/tmp ["/uv", "export", "--directory", "/src", "--frozen", "--package", "worker", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--no-emit-package", "orjson", "--output-file", "/requirements.txt"]
 
 FROM uvbake.builder AS svc-worker.deps
 COPY --from=svc-worker.requirements /requirements.txt /uvbake/requirements.txt
