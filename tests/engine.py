@@ -17,7 +17,9 @@ BASE_IMAGE = os.environ.get("UVBAKE_TEST_BASE_IMAGE", "localhost:5000/lambda/pyt
 UV_IMAGE = os.environ.get("UVBAKE_TEST_UV_IMAGE", "localhost:5000/astral-sh/uv:0.13.9")
 REGISTRY = "localhost:5000/uvbake-e2e"
 
-_STEP = re.compile(r"^#(\d+) \[(?:(?P<target>[a-z0-9_-]+) )?(?P<stage>[a-z0-9._-]+) +\d+/\d+\] (?P<cmd>.*)$")
+_STEP = re.compile(
+    r"^#(\d+) \[(?:(?P<target>[a-z0-9_-]+) )?(?P<stage>[a-z0-9._-]+) +\d+/\d+\] (?P<cmd>.*)$"
+)
 _STATUS = re.compile(r"^#(\d+) (CACHED|DONE [0-9.]+s|ERROR.*)$")
 
 
@@ -104,7 +106,8 @@ def bake(
         timeout=1800,
     )
     if result.returncode != 0:
-        raise AssertionError(f"bake failed:\n{result.stderr[-6000:]}")
+        errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "error" in line]
+        raise AssertionError("bake failed:\n" + "\n".join(errors[-40:]) + result.stderr[-3000:])
     return parse_plain_progress(result.stderr)
 
 
@@ -122,7 +125,18 @@ def invoke(image: str, event: object, *handler: str) -> object:
 
 def shell(image: str, script: str) -> str:
     result = subprocess.run(
-        ["docker", "run", "--rm", "--platform", "linux/arm64", "--entrypoint", "/bin/sh", image, "-c", script],
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--platform",
+            "linux/arm64",
+            "--entrypoint",
+            "/bin/sh",
+            image,
+            "-c",
+            script,
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from engine import (
     REGISTRY,
     Step,
@@ -46,11 +47,12 @@ INSTALL_STAGES = (".deps", ".libs", "uvbake.core")
 def state(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     require_engine()
     # Forget earlier builds (keeping only the uv download cache) so every change below is new.
-    subprocess.run(
-        ["docker", "builder", "prune", "-af", "--filter", "type!=exec.cachemount"],
-        check=True,
-        capture_output=True,
-    )
+    for kind in ("regular", "source.local", "internal", "frontend"):
+        subprocess.run(
+            ["docker", "builder", "prune", "-af", "--filter", f"type={kind}"],
+            check=True,
+            capture_output=True,
+        )
     work = tmp_path_factory.mktemp("e2e") / "ws"
     shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
     generated = subprocess.run(
@@ -73,24 +75,24 @@ def _installs(steps: list[Step]) -> list[str]:
 
 
 def test_cold_bake_builds_every_service(state: dict[str, Any]) -> None:
-    steps = _bake(state)
-    assert _installs(steps) == [
-        "svc-ingestion-worker.deps",
-        "svc-ingestion-worker.libs",
-        "svc-notifications.deps",
-        "svc-notifications.libs",
-        "svc-orders.deps",
-        "svc-orders.libs",
-        "uvbake.core",
-    ]
+    installs = set(_installs(_bake(state)))
+    # orders and notifications have the same closure, so BuildKit may run their identical
+    # libs stage once under either name.
+    assert {"uvbake.core", "svc-ingestion-worker.libs"} <= installs
+    assert {f"svc-{s}.deps" for s in SERVICES} <= installs
+    assert installs & {"svc-notifications.libs", "svc-orders.libs"}
     for service in SERVICES:
         assert layers(_image(state, service))
 
 
 def test_every_image_answers_through_its_own_cmd(state: dict[str, Any]) -> None:
-    total = json.dumps({"order_id": "o-1", "status": "accepted", "total": "7.00"}, separators=(",", ":"))
+    total = json.dumps(
+        {"order_id": "o-1", "status": "accepted", "total": "7.00"}, separators=(",", ":")
+    )
     assert invoke(_image(state, "orders"), ORDER) == {"statusCode": 200, "body": total}
-    message = json.dumps({"message": "Hello Ada, order o-1 (2 lines) totals 7.00."}, separators=(",", ":"))
+    message = json.dumps(
+        {"message": "Hello Ada, order o-1 (2 lines) totals 7.00."}, separators=(",", ":")
+    )
     assert invoke(_image(state, "notifications"), ORDER) == {"statusCode": 200, "body": message}
     hook = {"source": "github", "url": "https://Example.com/hooks?id=1"}
     body = json.dumps(
@@ -144,7 +146,8 @@ def test_code_edit_rebuilds_only_that_services_app(state: dict[str, Any]) -> Non
 def test_lib_edit_reinstalls_libs_of_dependents_only(state: dict[str, Any]) -> None:
     init = state["work"] / "services/common/models/src/common_models/__init__.py"
     init.write_text(init.read_text() + f"\n# edit {uuid.uuid4().hex}\n")
-    assert executed_runs(_bake(state)) == ["svc-notifications.libs", "svc-orders.libs"]
+    ran = executed_runs(_bake(state))
+    assert ran and set(ran) <= {"svc-notifications.libs", "svc-orders.libs"}, ran
 
 
 def test_dependency_bump_reinstalls_that_service_only(state: dict[str, Any]) -> None:
@@ -152,7 +155,9 @@ def test_dependency_bump_reinstalls_that_service_only(state: dict[str, Any]) -> 
     pyproject = work / "services/notifications/pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"jinja2>=3.1"', '"jinja2>=3.1,<3.1.6"'))
     subprocess.run(
-        [sys.executable, "-m", "uv", "lock", "--directory", str(work)], check=True, capture_output=True
+        [sys.executable, "-m", "uv", "lock", "--directory", str(work)],
+        check=True,
+        capture_output=True,
     )
     steps = _bake(state)
     assert _installs(steps) == ["svc-notifications.deps"]

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+TOP = Path(__file__).parent.parent
+
+
+def readme_commands() -> list[str]:
+    text = (TOP / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```sh\n(.*?)\n```", text, flags=re.S)
+
+
+def test_readme_starts_with_exactly_two_commands() -> None:
+    text = (TOP / "README.md").read_text(encoding="utf-8")
+    head = text.split("\n\n", 3)
+    assert head[0] == "# uvbake"
+    assert head[1].startswith("```sh\npip install . && uvbake generate")
+    assert head[2] == "```sh\npip install -e '.[test]' && pytest\n```"
+
+
+def test_ci_runs_both_readme_commands() -> None:
+    ci = (TOP / ".ci" / "run").read_text(encoding="utf-8")
+    install, tests = readme_commands()[:2]
+    assert install in ci.splitlines()
+    assert tests in ci.splitlines()
+    assert "bash bake/engine-up.sh" in ci.splitlines()
