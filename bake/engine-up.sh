@@ -96,6 +96,10 @@ EOF
   pkgs=()
   for p in "${TRIXIE_PKGS[@]}"; do pkgs+=("$p/trixie"); done
   pkgs+=("${BOOKWORM_PKGS[@]}")
+  # Refuse if apt would upgrade an installed package (libc6, ...) from outside bookworm.
+  sim=$(apt-get install -s --no-install-recommends "${pkgs[@]}" 2>&1) || { echo "$sim" | tail -20 >&2; die "apt-get cannot resolve ${pkgs[*]}"; }
+  bad=$(echo "$sim" | grep -E '^Inst [^ ]+ \[' | grep -vE 'Debian(-Security)?:12' || true)
+  [ -z "$bad" ] || die "installing would upgrade packages beyond bookworm:"$'\n'"$bad"
   log "apt-get install ${pkgs[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >"$LOG_DIR/apt-install.log" 2>&1 \
     || { tail -30 "$LOG_DIR/apt-install.log" >&2; die "apt-get install failed"; }
@@ -188,8 +192,11 @@ else
   wait_for 90 "docker info" docker info
   record dockerd "$t" "started (pid $(cat "$RUN_DIR/dockerd.pid"))"
 fi
-docker info --format '{{range .DriverStatus}}{{println .}}{{end}}' | grep -q 'io.containerd.snapshotter' \
-  || log "WARNING: dockerd is not using the containerd image store"
+driver_status=$(docker info --format '{{json .DriverStatus}}')
+case "$driver_status" in
+  *io.containerd.snapshotter*) ;;
+  *) log "WARNING: dockerd is not using the containerd image store ($driver_status)" ;;
+esac
 
 # ---------------------------------------------------------------- registry
 t=$(now)
@@ -232,12 +239,14 @@ server_ver=$(docker version --format '{{.Server.Version}}')
 dockerd_ver=$(dockerd --version | sed -n 's/^Docker version \([^,]*\),.*/\1/p')
 [ "$server_ver" = "$dockerd_ver" ] || die "docker CLI talks to daemon $server_ver, expected $dockerd_ver"
 buildx_ver=$(docker buildx version | awk '{print $2}')
-driver=$(docker buildx inspect 2>/dev/null | awk -F': *' '/^Driver:/{print $2; exit}')
+driver=$(docker buildx inspect 2>/dev/null | awk -F': *' '/^Driver:/ && !d {d=$2} END {print d}')
 arm_check="skipped (no localhost:5000/lambda/python:3.13 yet; run bake/images.sh)"
 if curl -fsS -o /dev/null -H 'Accept: application/vnd.oci.image.index.v1+json' \
+     -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
      "http://$REGISTRY_ADDR/v2/lambda/python/manifests/3.13" 2>/dev/null; then
-  m=$(docker run --rm --platform linux/arm64 --entrypoint uname localhost:5000/lambda/python:3.13 -m 2>&1 || true)
-  [ "$m" = "aarch64" ] || die "arm64 container check printed '$m', expected aarch64"
+  m=$(docker run --rm --platform linux/arm64 --entrypoint uname localhost:5000/lambda/python:3.13 -m \
+      2>"$LOG_DIR/arm64-check.err" || true)
+  [ "$m" = "aarch64" ] || die "arm64 container check printed '$m', expected aarch64 ($(tail -3 "$LOG_DIR/arm64-check.err"))"
   arm_check="docker run --platform linux/arm64 ... uname -m -> $m"
 fi
 record checks "$t" "ok"
