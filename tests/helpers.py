@@ -110,25 +110,28 @@ def lock_text(packages: Sequence[Locked], *, members: Sequence[str] | None = Non
     return "".join(out)
 
 
+def seed_lock_packages() -> list[Locked]:
+    """The [[package]] entries of seed_workspace's uv.lock."""
+    return [
+        member_lock("api", "services/api", "common-models", "httpx", dev=["pytest"]),
+        member_lock(
+            "worker", "services/worker", "common-log", ("pywin32", "sys_platform == 'win32'")
+        ),
+        member_lock("common-models", "services/common/models", "common-log", "pydantic"),
+        member_lock("common-log", "services/common/log", "orjson"),
+        Locked("httpx", deps=["idna"]),
+        Locked("idna"),
+        Locked("pydantic", deps=["typing-extensions"]),
+        Locked("typing-extensions"),
+        Locked("orjson"),
+        Locked("pywin32"),
+        Locked("pytest"),
+    ]
+
+
 def seed_workspace(root: Path) -> Path:
     """A small seed-shaped workspace: two services, two libs (one using the other)."""
-    lock = lock_text(
-        [
-            member_lock("api", "services/api", "common-models", "httpx", dev=["pytest"]),
-            member_lock(
-                "worker", "services/worker", "common-log", ("pywin32", "sys_platform == 'win32'")
-            ),
-            member_lock("common-models", "services/common/models", "common-log", "pydantic"),
-            member_lock("common-log", "services/common/log", "orjson"),
-            Locked("httpx", deps=["idna"]),
-            Locked("idna"),
-            Locked("pydantic", deps=["typing-extensions"]),
-            Locked("typing-extensions"),
-            Locked("orjson"),
-            Locked("pywin32"),
-            Locked("pytest"),
-        ]
-    )
+    lock = lock_text(seed_lock_packages())
     return build_tree(
         root,
         {

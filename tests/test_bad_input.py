@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Locked, build_tree, lock_text, member_lock, pyproject, seed_workspace
+from helpers import (
+    Locked,
+    build_tree,
+    lock_text,
+    member_lock,
+    pyproject,
+    seed_lock_packages,
+    seed_workspace,
+)
 
 Change = Callable[[Path], object]
 RELOCK = "run `uv lock` in the workspace root"
@@ -61,21 +69,7 @@ def mkdir(rel: str) -> Change:
 def lock_with(*extra: Locked, drop: str = "") -> Change:
     """The seed lock with `extra` packages added (replacing same-named ones) and `drop` gone."""
     names = {p.name for p in extra} | {drop}
-    packages = [
-        member_lock("api", "services/api", "common-models", "httpx", dev=["pytest"]),
-        member_lock(
-            "worker", "services/worker", "common-log", ("pywin32", "sys_platform == 'win32'")
-        ),
-        member_lock("common-models", "services/common/models", "common-log", "pydantic"),
-        member_lock("common-log", "services/common/log", "orjson"),
-        Locked("httpx", deps=["idna"]),
-        Locked("idna"),
-        Locked("pydantic", deps=["typing-extensions"]),
-        Locked("typing-extensions"),
-        Locked("orjson"),
-        Locked("pywin32"),
-        Locked("pytest"),
-    ]
+    packages = seed_lock_packages()
     kept = [p for p in packages if p.name not in names] + list(extra)
     return write("uv.lock", lock_text(kept))
 

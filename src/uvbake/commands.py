@@ -28,13 +28,20 @@ def generate(*, root: Path, check: bool, stdout: bool, out: TextIO = sys.stdout)
         for name in sorted(files):
             out.write(f"# ===== {name} =====\n{files[name]}")
         return 0
+    return write_or_check(root=root, files=files, check=check, command="generate", out=out)
+
+
+def write_or_check(
+    *, root: Path, files: dict[str, str], check: bool, command: str, out: TextIO
+) -> int:
+    """Write `files` atomically, or with `check` print their diff and exit 1 when stale."""
     pending = writer.changes(root, files)
     if check:
         for change in pending:
             out.write(change.diff())
         if pending:
             names = ", ".join(c.path for c in pending)
-            print(f"uvbake: stale: {names}; run `uvbake generate`", file=sys.stderr)
+            print(f"uvbake: stale: {names}; run `uvbake {command}`", file=sys.stderr)
             return 1
         return 0
     writer.apply(root, pending)
@@ -119,18 +126,6 @@ def matrix(
 
 def ci_github(*, root: Path, check: bool, out: TextIO = sys.stdout) -> int:
     files = workflow.render_files(plan(load(root)))
-    pending = writer.changes(root, files)
-    if check:
-        for change in pending:
-            out.write(change.diff())
-        if pending:
-            names = ", ".join(c.path for c in pending)
-            print(f"uvbake: stale: {names}; run `uvbake ci github`", file=sys.stderr)
-            return 1
-        return 0
-    workflow.make_folders(root, pending)
-    writer.apply(root, pending)
-    for name in sorted(files):
-        state = "wrote" if any(c.path == name for c in pending) else "unchanged"
-        out.write(f"{state} {name}\n")
-    return 0
+    if not check:
+        workflow.make_folders(root, writer.changes(root, files))
+    return write_or_check(root=root, files=files, check=check, command="ci github", out=out)
