@@ -114,7 +114,7 @@ def test_core_layer_is_shared_and_images_are_clean(state: dict[str, Any]) -> Non
             _image(state, service),
             "command -v uv || true; ls /usr/local/bin; "
             "find /var/lang/lib/python3.13/site-packages -name '*.pyc' | grep -c . ; "
-            "find /var/task -name '*.pyc' | grep -c .",
+            "find /var/task -name '*.pyc' | grep -c .; test ! -e /root/.cache/uv",
         )
         lines = out.split()
         assert "uv" not in lines and not any(line.endswith("/uv") for line in lines), out

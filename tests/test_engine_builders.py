@@ -1,0 +1,73 @@
+"""The generated bake file as buildx itself reads it, with a non-default remote builder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine import require_engine
+
+pytestmark = pytest.mark.engine
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
+SERVICES = ["ingestion-worker", "notifications", "orders"]
+
+
+@pytest.fixture(scope="module")
+def remote_builder() -> Iterator[str]:
+    require_engine()
+    name = f"uvbake-remote-{uuid.uuid4().hex[:8]}"
+    # A remote-driver builder (as for a shared BuildKit fleet); --print never dials it.
+    subprocess.run(
+        ["docker", "buildx", "create", "--name", name, "--driver", "remote", "tcp://127.0.0.1:1"],
+        check=True,
+        capture_output=True,
+    )
+    yield name
+    subprocess.run(["docker", "buildx", "rm", name], capture_output=True)
+
+
+def _print(builder: str, *targets: str, **env: str) -> dict[str, dict[str, dict[str, object]]]:
+    result = subprocess.run(
+        ["docker", "buildx", "bake", "--builder", builder, "--print", *targets],
+        cwd=EXAMPLE,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_remote_builder_reads_every_target(remote_builder: str) -> None:
+    printed = _print(remote_builder, REGISTRY="123456789012.dkr.ecr.eu-west-1.amazonaws.com")
+    assert printed["group"]["default"]["targets"] == SERVICES
+    for service in SERVICES:
+        target = printed["target"][service]
+        assert target["tags"] == [f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/{service}:latest"]
+        assert target["platforms"] == ["linux/arm64"]
+        assert target["target"] == f"svc-{service}"
+        assert "output" not in target  # nothing assumes the local docker driver's image store
+
+
+def test_cache_presets_as_buildx_evaluates_them(remote_builder: str) -> None:
+    gha = _print(remote_builder, "orders", CACHE="gha")["target"]["orders"]
+    assert gha["cache-from"] == ["type=gha,scope=orders"]
+    assert gha["cache-to"] == ["type=gha,scope=orders,mode=max"]
+    registry = _print(remote_builder, "orders", CACHE="registry", REGISTRY="r.example")
+    assert registry["target"]["orders"]["cache-from"] == [
+        "type=registry,ref=r.example/orders:buildcache"
+    ]
+    assert registry["target"]["orders"]["cache-to"] == [
+        "type=registry,ref=r.example/orders:buildcache,mode=max,image-manifest=true,"
+        "oci-mediatypes=true"
+    ]
+    none = _print(remote_builder, "orders")["target"]["orders"]
+    assert not none.get("cache-from") and not none.get("cache-to")
