@@ -6,6 +6,7 @@ import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -14,7 +15,7 @@ from uvbake.commands import build
 BENCH = Path(__file__).resolve().parents[1] / "bake" / "bench" / "workspace.py"
 
 
-def _bench_workspace():
+def _bench_workspace() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_workspace", BENCH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -6,10 +6,12 @@ each followed by a bake whose executed steps are compared with what that change 
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
 import sys
+import tarfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -162,3 +164,41 @@ def test_dependency_bump_reinstalls_that_service_only(state: dict[str, Any]) -> 
     steps = _bake(state)
     assert _installs(steps) == ["svc-notifications.deps"]
     assert invoke(_image(state, "notifications"), ORDER)["statusCode"] == 200  # type: ignore[index]
+
+
+def _blobs_contain(image: str, needles: list[bytes], tmp_path: Path) -> list[bytes]:
+    """Needles found in any blob (layers decompressed, configs, manifests) of `image`."""
+    archive = tmp_path / "image.tar"
+    subprocess.run(["docker", "save", "-o", str(archive), image], check=True, capture_output=True)
+    found = []
+    with tarfile.open(archive) as outer:
+        for member in outer.getmembers():
+            handle = outer.extractfile(member)
+            if handle is None:
+                continue
+            data = handle.read()
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            found += [n for n in needles if n in data]
+    return found
+
+
+def test_index_credentials_reach_uv_and_no_layer(state: dict[str, Any], tmp_path: Path) -> None:
+    canaries = [f"netrc-{uuid.uuid4().hex}", f"env-{uuid.uuid4().hex}"]
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine index.example.invalid login ci password {canaries[0]}\n")
+    env_file = tmp_path / "uv.env"
+    # UV_COMPILE_BYTECODE=0 is there to show the file was read: the libs get no .pyc this time.
+    env_file.write_text(f"UV_INDEX_PRIVATE_PASSWORD={canaries[1]}\nUV_COMPILE_BYTECODE=0\n")
+    init = state["work"] / "services/common/logging/src/common_logging/__init__.py"
+    init.write_text(init.read_text() + f"\n# edit {uuid.uuid4().hex}\n")
+    steps = bake(
+        state["work"],
+        tag=state["tag"],
+        env={"UV_NETRC_FILE": str(netrc), "UV_ENV_FILE": str(env_file)},
+    )
+    assert "svc-ingestion-worker.libs" in executed_runs(steps)
+    image = _image(state, "ingestion-worker")
+    listing = shell(image, "ls -a /var/lang/lib/python3.13/site-packages/common_logging")
+    assert "__init__.py" in listing.split() and "__pycache__" not in listing.split()
+    assert _blobs_contain(image, [c.encode() for c in canaries], tmp_path) == []

@@ -52,6 +52,8 @@ def test_bake_file_parses_and_has_one_target_per_service(tmp_path: Path) -> None
         "UV_IMAGE",
         "VERSION",
         "CACHE",
+        "UV_NETRC_FILE",
+        "UV_ENV_FILE",
     }
 
 

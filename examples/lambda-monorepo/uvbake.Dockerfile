@@ -29,6 +29,14 @@ ENV UV_COMPILE_BYTECODE=1 \
 # Each stage below starts from an empty site-packages and installs into the path the
 # image uses, so the .pyc files it compiles name their real source paths.
 RUN mv /var/lang/lib/python3.13/site-packages /var/lang/lib/python3.13/site-packages.base && mkdir /var/lang/lib/python3.13/site-packages
+# Private index credentials come only from BuildKit secrets (never ARG, ENV or a layer):
+# "uv-netrc" is mounted as ~/.netrc, and "uv-env" holds KEY=value lines such as
+# UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD, read just for the uv call.
+COPY --chmod=755 <<'SH' /usr/local/bin/uvbake-uv
+#!/bin/sh
+if [ -f /run/secrets/uv-env ]; then set -a; . /run/secrets/uv-env; set +a; fi
+exec uv "$@"
+SH
 
 # The shared core: third-party packages every service needs, installed once.
 FROM uvbake.uv-native AS uvbake.all-requirements
@@ -52,7 +60,9 @@ PY
 FROM uvbake.builder AS uvbake.core
 COPY --from=uvbake.core-requirements /uvbake/core.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
+    uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt
 
 # ---- service ingestion-worker: ingestion_worker.main.handler ----
 FROM uvbake.uv-native AS svc-ingestion-worker.requirements
@@ -61,14 +71,18 @@ RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,targe
 FROM uvbake.builder AS svc-ingestion-worker.deps
 COPY --from=svc-ingestion-worker.requirements /requirements.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     if grep -q '==' /uvbake/requirements.txt; then \
-      uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
+      uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
 FROM uvbake.builder AS svc-ingestion-worker.libs
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     --mount=type=bind,source=services/common/logging,target=/uvbake/src/services/common/logging,rw \
-    uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging
+    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging
 
 FROM uvbake.builder AS svc-ingestion-worker.app
 COPY services/ingestion_worker/src/ingestion_worker /var/task/ingestion_worker
@@ -88,15 +102,19 @@ RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,targe
 FROM uvbake.builder AS svc-notifications.deps
 COPY --from=svc-notifications.requirements /requirements.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     if grep -q '==' /uvbake/requirements.txt; then \
-      uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
+      uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
 FROM uvbake.builder AS svc-notifications.libs
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     --mount=type=bind,source=services/common/logging,target=/uvbake/src/services/common/logging,rw \
     --mount=type=bind,source=services/common/models,target=/uvbake/src/services/common/models,rw \
-    uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging /uvbake/src/services/common/models
+    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging /uvbake/src/services/common/models
 
 FROM uvbake.builder AS svc-notifications.app
 COPY services/notifications/src/notifications /var/task/notifications
@@ -116,15 +134,19 @@ RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,targe
 FROM uvbake.builder AS svc-orders.deps
 COPY --from=svc-orders.requirements /requirements.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     if grep -q '==' /uvbake/requirements.txt; then \
-      uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
+      uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
 FROM uvbake.builder AS svc-orders.libs
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     --mount=type=bind,source=services/common/logging,target=/uvbake/src/services/common/logging,rw \
     --mount=type=bind,source=services/common/models,target=/uvbake/src/services/common/models,rw \
-    uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging /uvbake/src/services/common/models
+    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging /uvbake/src/services/common/models
 
 FROM uvbake.builder AS svc-orders.app
 COPY services/orders/src/orders /var/task/orders

@@ -33,6 +33,16 @@ variable "CACHE" {
   default = ""
 }
 
+# Private package index credentials, passed to uv as BuildKit secrets only: a netrc file,
+# and/or a file of KEY=value lines (UV_INDEX_<NAME>_USERNAME, UV_INDEX_<NAME>_PASSWORD).
+variable "UV_NETRC_FILE" {
+  default = ""
+}
+
+variable "UV_ENV_FILE" {
+  default = ""
+}
+
 group "default" {
   targets = ["api", "worker"]
 }
@@ -51,6 +61,10 @@ target "_uvbake" {
     UV_IMAGE   = UV_IMAGE
   }
   attest = ["type=provenance,disabled=true", "type=sbom,disabled=true"]
+  secret = concat(
+    UV_NETRC_FILE == "" ? [] : ["id=uv-netrc,src=${UV_NETRC_FILE}"],
+    UV_ENV_FILE == "" ? [] : ["id=uv-env,src=${UV_ENV_FILE}"],
+  )
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-api).

@@ -28,6 +28,14 @@ ENV UV_COMPILE_BYTECODE=1 \
 # Each stage below starts from an empty site-packages and installs into the path the
 # image uses, so the .pyc files it compiles name their real source paths.
 RUN mv /var/lang/lib/python3.13/site-packages /var/lang/lib/python3.13/site-packages.base && mkdir /var/lang/lib/python3.13/site-packages
+# Private index credentials come only from BuildKit secrets (never ARG, ENV or a layer):
+# "uv-netrc" is mounted as ~/.netrc, and "uv-env" holds KEY=value lines such as
+# UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD, read just for the uv call.
+COPY --chmod=755 <<'SH' /usr/local/bin/uvbake-uv
+#!/bin/sh
+if [ -f /run/secrets/uv-env ]; then set -a; . /run/secrets/uv-env; set +a; fi
+exec uv "$@"
+SH
 
 # The shared core: third-party packages every service needs, installed once.
 FROM uvbake.uv-native AS uvbake.all-requirements
@@ -51,7 +59,9 @@ PY
 FROM uvbake.builder AS uvbake.core
 COPY --from=uvbake.core-requirements /uvbake/core.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
+    uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt
 
 # ---- service api: api.main.handler ----
 FROM uvbake.uv-native AS svc-api.requirements
@@ -60,15 +70,19 @@ RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,targe
 FROM uvbake.builder AS svc-api.deps
 COPY --from=svc-api.requirements /requirements.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     if grep -q '==' /uvbake/requirements.txt; then \
-      uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
+      uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
 FROM uvbake.builder AS svc-api.libs
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     --mount=type=bind,source=services/common/log,target=/uvbake/src/services/common/log,rw \
     --mount=type=bind,source=services/common/models,target=/uvbake/src/services/common/models,rw \
-    uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/log /uvbake/src/services/common/models
+    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/log /uvbake/src/services/common/models
 
 FROM uvbake.builder AS svc-api.app
 COPY services/api/src/api /var/task/api
@@ -88,14 +102,18 @@ RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,targe
 FROM uvbake.builder AS svc-worker.deps
 COPY --from=svc-worker.requirements /requirements.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     if grep -q '==' /uvbake/requirements.txt; then \
-      uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
+      uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
 FROM uvbake.builder AS svc-worker.libs
 RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=secret,id=uv-netrc,target=/root/.netrc \
+    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     --mount=type=bind,source=services/common/log,target=/uvbake/src/services/common/log,rw \
-    uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/log
+    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/log
 
 FROM uvbake.builder AS svc-worker.app
 COPY services/worker/src/worker /var/task/worker
