@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,15 @@ class Lock:
     packages: tuple[LockedPackage, ...]
     display: str = "uv.lock"
 
+    @cached_property
+    def _by_name(self) -> dict[str, list[LockedPackage]]:
+        index: dict[str, list[LockedPackage]] = {}
+        for package in self.packages:
+            index.setdefault(package.name, []).append(package)
+        return index
+
     def candidates(self, name: str) -> list[LockedPackage]:
-        return [p for p in self.packages if p.name == name]
+        return list(self._by_name.get(name, ()))
 
     def resolve(self, dep: LockedDep) -> LockedPackage:
         found = self.candidates(dep.name)

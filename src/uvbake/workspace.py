@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -47,8 +48,12 @@ class Workspace:
     lock: Lock
     settings: config.Settings
 
+    @cached_property
+    def _by_name(self) -> dict[str, Member]:
+        return {m.name: m for m in self.members}
+
     def member(self, name: str) -> Member | None:
-        return next((m for m in self.members if m.name == name), None)
+        return self._by_name.get(name)
 
 
 def _linked_folder(root: Path, path: Path, pattern: str, *, where: str) -> bool:
