@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 from . import writer
 from .errors import UvbakeError
 from .lock import RELOCK
-from .planner import Plan, ServicePlan, _defines, find_module, source_root
+from .planner import Plan, ServicePlan, defines, find_module, source_root
 from .workspace import Member
 
 PROBE = (
@@ -262,7 +262,7 @@ def broken_handlers(plan: Plan) -> list[Finding]:
             base = source_root(root, member).as_posix()
             problem = f"handler module '{module}' of service '{service.name}' is not in {base}"
             findings.append(Finding(member.pyproject, problem, fix))
-        elif not _defines(path, function):
+        elif not defines(path, function):
             rel = path.relative_to(root).as_posix()
             problem = f"does not define '{function}', the handler of service '{service.name}'"
             findings.append(Finding(rel, problem, f"define it or {fix}"))

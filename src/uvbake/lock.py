@@ -39,10 +39,6 @@ class LockedPackage:
         """registry, editable, virtual, directory, git, url or path."""
         return next(iter(self.source), "registry")
 
-    @property
-    def is_remote_vcs_or_url(self) -> bool:
-        return self.source_kind in ("git", "url")
-
 
 @dataclass(frozen=True)
 class Lock:

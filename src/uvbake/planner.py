@@ -140,7 +140,7 @@ def _is_service(member: Member, ws: Workspace) -> tuple[bool, str]:
     return False, "matches no service glob"
 
 
-def _defines(module: Path, function: str) -> bool:
+def defines(module: Path, function: str) -> bool:
     try:
         tree = ast.parse(module.read_bytes(), filename=str(module))
     except (OSError, SyntaxError, ValueError):
@@ -189,7 +189,7 @@ def _handler(root: Path, member: Member) -> str:
     )
     for name in imports:
         module = find_module(root, member, f"{name}.main")
-        if module is not None and _defines(module, "handler"):
+        if module is not None and defines(module, "handler"):
             return f"{name}.main.handler"
     tried = " or ".join(f"{n}.main.handler" for n in imports)
     raise UvbakeError(
