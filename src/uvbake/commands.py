@@ -126,6 +126,4 @@ def matrix(
 
 def ci_github(*, root: Path, check: bool, out: TextIO = sys.stdout) -> int:
     files = workflow.render_files(plan(load(root)))
-    if not check:
-        workflow.make_folders(root, writer.changes(root, files))
     return write_or_check(root=root, files=files, check=check, command="ci github", out=out)

@@ -46,7 +46,10 @@ def changes(root: Path, files: Mapping[str, str]) -> list[Change]:
 
 
 def apply(root: Path, pending: list[Change]) -> None:
-    """Write every change or none: all temporaries first, then one rename each."""
+    """Write every change or none: all temporaries first, then one rename each.
+
+    Missing parent folders (such as .github/workflows) are created on the way.
+    """
     staged: list[tuple[str, Path]] = []
     current = ""
     try:
@@ -55,6 +58,7 @@ def apply(root: Path, pending: list[Change]) -> None:
             target = root / change.path
             if target.is_dir() and not target.is_symlink():
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+            target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             staged.append((tmp, target))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
