@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from .errors import UvbakeError
 from .lock import Lock, load_lock
-from .planner import Plan, ServicePlan, marker_environment, runtime_closure
+from .planner import Plan, ServicePlan, marker_environment, split_closure
 from .render import BAKEFILE, DOCKERFILE, DOCKERIGNORE
 
 LOCKFILE = "uv.lock"
@@ -113,17 +113,19 @@ def since(root: Path, ref: str) -> Since:
     return Since(ref=ref, paths=paths, old_lock=old)
 
 
-def _resolved(plan: Plan, service: ServicePlan, lock: Lock) -> frozenset[tuple[str, str]] | None:
-    """Every package the service installs from `lock`, or None when `lock` cannot say."""
+def _third_party_at(
+    plan: Plan, service: ServicePlan, lock: Lock
+) -> frozenset[tuple[str, str]] | None:
+    """The third-party pins the service installs from an older `lock`, or None if it cannot say."""
     env = marker_environment(platform=service.platform, python=plan.workspace.settings.python)
     start = lock.candidates(service.name)
     if not start:
         return None
+    members = {m.name for m in plan.workspace.members}
     try:
-        closure = runtime_closure(lock, start[0], env=env)
+        return split_closure(lock, start[0], env=env, members=members)[1]
     except UvbakeError:
         return None
-    return frozenset((p.name, p.version or "") for p in closure)
 
 
 def _owner(plan: Plan, path: str) -> str | None:
@@ -156,8 +158,7 @@ def affected(plan: Plan, *, paths: Iterable[str], old_lock: Lock | None) -> tupl
             hit.add(service.name)
     if LOCKFILE in changed:
         for service in services:
-            now = _resolved(plan, service, plan.workspace.lock)
-            before = _resolved(plan, service, old_lock) if old_lock is not None else None
-            if before is None or before != now:
+            before = _third_party_at(plan, service, old_lock) if old_lock is not None else None
+            if before is None or before != frozenset(service.third_party):
                 hit.add(service.name)
     return tuple(sorted(hit))

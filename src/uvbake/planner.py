@@ -124,6 +124,20 @@ def runtime_closure(
     return list(seen.values())
 
 
+def split_closure(
+    lock: Lock, start: LockedPackage, *, env: dict[str, str], members: set[str]
+) -> tuple[list[str], frozenset[tuple[str, str]]]:
+    """`start`'s runtime closure split into workspace member names and third-party pins."""
+    local: list[str] = []
+    third: set[tuple[str, str]] = set()
+    for package in runtime_closure(lock, start, env=env):
+        if package.name in members:
+            local.append(package.name)
+        else:
+            third.add((package.name, package.version or ""))
+    return local, frozenset(third)
+
+
 def _is_service(member: Member, ws: Workspace) -> tuple[bool, str]:
     if "service" in member.settings:
         flag = bool(member.settings["service"])
@@ -233,15 +247,10 @@ def _plan_service(ws: Workspace, member: Member, reason: str) -> ServicePlan:
     start = ws.lock.candidates(member.name)
     if not start:
         raise UvbakeError("uv.lock", f"does not lock service '{member.name}'", "run `uv lock`")
-    closure: list[Member] = []
-    third: set[tuple[str, str]] = set()
-    for package in runtime_closure(ws.lock, start[0], env=env):
-        local = ws.member(package.name)
-        if local is not None:
-            if local is not member:
-                closure.append(local)
-        else:
-            third.add((package.name, package.version or ""))
+    local_names, third = split_closure(
+        ws.lock, start[0], env=env, members={m.name for m in ws.members}
+    )
+    closure = [m for m in map(ws.member, local_names) if m is not None and m is not member]
     for lib in closure:
         _check_path(lib)
         if lib.path == PurePosixPath("."):
