@@ -16,7 +16,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from . import writer
-from .errors import UvbakeError
+from .errors import UvbakeError, one_line
 from .lock import RELOCK
 from .planner import Plan, ServicePlan, defines, find_module, source_root
 from .workspace import Member
@@ -40,7 +40,7 @@ class Finding:
     fix: str
 
     def line(self) -> str:
-        return f"{self.where}: {self.problem}; {self.fix}"
+        return one_line(self.where, self.problem, self.fix)
 
 
 @dataclass(frozen=True)
@@ -137,12 +137,14 @@ def _python_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*.py") if p.is_file())
 
 
-def _sources(root: Path, service: ServicePlan) -> Iterator[tuple[Member, Path]]:
+def _sources(
+    root: Path, service: ServicePlan, shipped: Mapping[str, dict[str, Path]]
+) -> Iterator[tuple[Member, Path]]:
     for app in service.app:
         for path in _python_files(root / app.source):
             yield service.member, path
     for lib in service.closure:
-        for package in member_packages(root, lib).values():
+        for package in shipped[lib.name].values():
             for path in _python_files(package):
                 yield lib, path
 
@@ -163,20 +165,24 @@ def undeclared_imports(
     """Imports of a service's code and local libraries that its dependencies do not cover."""
     root = plan.workspace.root
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    shipped = {m.name: member_packages(root, m) for m in plan.workspace.members}
     owners = {
         name: member
         for member in plan.workspace.members
         if member.path.as_posix() != "."
-        for name in member_packages(root, member)
+        for name in shipped[member.name]
     }
+    trees: dict[Path, ast.Module | Finding] = {}  # a library shared by services is parsed once
     findings: dict[tuple[str, str], Finding] = {}
     for service in plan.services:
         local = [service.member, *service.closure]
-        allowed = {n for m in local for n in member_packages(root, m)}
+        allowed = {n for m in local for n in shipped[m.name]}
         allowed |= {a.dest.removesuffix(".py") for a in service.app}
         third = {name for name, _ in service.third_party}
-        for owner, path in _sources(root, service):
-            tree = _parse(root, path)
+        for owner, path in _sources(root, service, shipped):
+            if path not in trees:
+                trees[path] = _parse(root, path)
+            tree = trees[path]
             rel = path.relative_to(root).as_posix()
             if isinstance(tree, Finding):
                 findings.setdefault((tree.where, ""), tree)

@@ -15,5 +15,9 @@ class UvbakeError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
-        text = f"{self.where}: {self.problem}; {self.fix}"
-        return " ".join(text.split())
+        return one_line(self.where, self.problem, self.fix)
+
+
+def one_line(where: str, problem: str, fix: str) -> str:
+    """The one format of every message: "<where>: <problem>; <fix>", on a single line."""
+    return " ".join(f"{where}: {problem}; {fix}".split())
