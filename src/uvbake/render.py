@@ -40,7 +40,7 @@ def stage_name(service: str) -> str:
     return f"svc-{service}"
 
 
-def _export(plan: Plan, *, package: str | None, exclude: tuple[str, ...]) -> list[str]:
+def _export(*, package: str | None, exclude: tuple[str, ...]) -> list[str]:
     argv = ["/uv", "export", "--directory", "/src", "--frozen"]
     argv += ["--package", package] if package else ["--all-packages"]
     argv += ["--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate"]
@@ -49,7 +49,7 @@ def _export(plan: Plan, *, package: str | None, exclude: tuple[str, ...]) -> lis
     return [*argv, "--output-file", "/requirements.txt"]
 
 
-def _labels(plan: Plan, service: ServicePlan) -> list[tuple[str, str]]:
+def _labels(service: ServicePlan) -> list[tuple[str, str]]:
     member = service.member
     labels = {
         "org.opencontainers.image.title": service.name,
@@ -67,12 +67,12 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
         "name": service.name,
         "stage": stage_name(service.name),
         "handler": service.handler,
-        "export": _export(plan, package=service.name, exclude=plan.core),
+        "export": _export(package=service.name, exclude=plan.core),
         "libs": [m.path.as_posix() for m in service.closure],
         "app": service.app,
         "platform": "PLATFORM" if default_platform else hcl_string(service.platform),
         "base_image": service.base_image,
-        "labels": _labels(plan, service),
+        "labels": _labels(service),
     }
 
 
@@ -89,7 +89,7 @@ def render(plan: Plan) -> dict[str, str]:
         "platform": settings.platform,
         "site": plan.site_packages,
         "core": plan.core,
-        "export_all": _export(plan, package=None, exclude=()),
+        "export_all": _export(package=None, exclude=()),
         "manifests": [
             m.path.as_posix() for m in plan.workspace.members if m.path.as_posix() != "."
         ],
