@@ -16,6 +16,8 @@ import pytest
 BASE_IMAGE = os.environ.get("UVBAKE_TEST_BASE_IMAGE", "localhost:5000/lambda/python:3.13")
 UV_IMAGE = os.environ.get("UVBAKE_TEST_UV_IMAGE", "localhost:5000/astral-sh/uv:0.13.9")
 REGISTRY = "localhost:5000/uvbake-e2e"
+# A cold bake of the example takes 2-5 minutes here; far longer means a stuck step.
+BAKE_TIMEOUT = 1200
 
 _STEP = re.compile(
     r"^#(\d+) \[(?:(?P<target>[a-z0-9_-]+) )?(?P<stage>[a-z0-9._-]+) +\d+/\d+\] (?P<cmd>.*)$"
@@ -81,6 +83,20 @@ def parse_plain_progress(text: str) -> list[Step]:
     return [Step(stage=s, command=c, cached=cached) for (s, c), cached in sorted(seen.items())]
 
 
+def unfinished_steps(text: str) -> list[str]:
+    """The `[stage] command` of every step a plain log started but never finished."""
+    started: dict[str, str] = {}
+    finished: set[str] = set()
+    for line in text.splitlines():
+        step = _STEP.match(line)
+        if step:
+            started[step.group(1)] = f"[{step.group('stage')}] {step.group('cmd')[:80]}"
+        done = _STATUS.match(line)
+        if done:
+            finished.add(done.group(1))
+    return [name for vid, name in started.items() if vid not in finished]
+
+
 def executed_runs(steps: list[Step]) -> list[str]:
     """Stages whose RUN steps really ran (not from cache), sorted."""
     return sorted({s.stage for s in steps if s.is_run and not s.cached})
@@ -97,14 +113,21 @@ def bake(
         "TAG": tag,
         **(env or {}),
     }
-    result = subprocess.run(
-        ["docker", "buildx", "bake", "--progress=plain", *args],
-        cwd=workdir,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    try:
+        result = subprocess.run(
+            ["docker", "buildx", "bake", "--progress=plain", *args],
+            cwd=workdir,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=BAKE_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as stuck:
+        log = stuck.stderr.decode(errors="replace") if isinstance(stuck.stderr, bytes) else ""
+        raise AssertionError(
+            f"bake still running after {BAKE_TIMEOUT} s; steps never finished: "
+            f"{unfinished_steps(log)}\n{log[-4000:]}"
+        ) from None
     if result.returncode != 0:
         errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "error" in line]
         raise AssertionError("bake failed:\n" + "\n".join(errors[-40:]) + result.stderr[-3000:])

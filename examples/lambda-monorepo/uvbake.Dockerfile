@@ -21,19 +21,26 @@ COPY services/orders/pyproject.toml /services/orders/
 
 FROM ${BASE_IMAGE} AS uvbake.builder
 COPY --from=uvbake.uv /uv /usr/local/bin/uv
+ARG BUILDPLATFORM
+ARG TARGETPLATFORM
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_NO_INSTALLER_METADATA=1 \
     UV_PYTHON_DOWNLOADS=never \
-    UV_PYTHON=/var/lang/bin/python3
+    UV_PYTHON=/var/lang/bin/python3 \
+    UVBAKE_BUILDPLATFORM=$BUILDPLATFORM \
+    UVBAKE_TARGETPLATFORM=$TARGETPLATFORM
 # Each stage below starts from an empty site-packages and installs into the path the
 # image uses, so the .pyc files it compiles name their real source paths.
 RUN mv /var/lang/lib/python3.13/site-packages /var/lang/lib/python3.13/site-packages.base && mkdir /var/lang/lib/python3.13/site-packages
 # Private index credentials come only from BuildKit secrets (never ARG, ENV or a layer):
 # "uv-netrc" is mounted as ~/.netrc, and "uv-env" holds KEY=value lines such as
 # UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD, read just for the uv call.
+# Under emulation (an arm64 image built on an amd64 host) uv's parallel bytecode
+# compilation can deadlock in QEMU (astral-sh/uv#6105), so it gets one worker there.
 COPY --chmod=755 <<'SH' /usr/local/bin/uvbake-uv
 #!/bin/sh
+if [ "$UVBAKE_BUILDPLATFORM" != "$UVBAKE_TARGETPLATFORM" ]; then export UV_CONCURRENT_INSTALLS=1; fi
 if [ -f /run/secrets/uv-env ]; then set -a; . /run/secrets/uv-env; set +a; fi
 exec uv "$@"
 SH
