@@ -4,3 +4,5 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The bench modules (bake/bench) are shared with the tests: progress-log reading, workspaces.
+sys.path.insert(0, str(Path(__file__).parent.parent / "bake" / "bench"))

@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from progress import Step, parse_plain_progress, unfinished_steps
 
 BASE_IMAGE = os.environ.get("UVBAKE_TEST_BASE_IMAGE", "localhost:5000/lambda/python:3.13")
 UV_IMAGE = os.environ.get("UVBAKE_TEST_UV_IMAGE", "localhost:5000/astral-sh/uv:0.13.9")
 REGISTRY = "localhost:5000/uvbake-e2e"
 # A cold bake of the example takes 2-5 minutes here; far longer means a stuck step.
 BAKE_TIMEOUT = 1200
-
-_STEP = re.compile(
-    r"^#(\d+) \[(?:(?P<target>[a-z0-9_-]+) )?(?P<stage>[a-z0-9._-]+) +\d+/\d+\] (?P<cmd>.*)$"
-)
-_STATUS = re.compile(r"^#(\d+) (CACHED|DONE [0-9.]+s|ERROR.*)$")
 
 
 def engine_missing() -> str | None:
@@ -50,56 +44,6 @@ def require_engine() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"engine tests cannot be skipped in CI: {reason}")
     pytest.skip(reason)
-
-
-@dataclass(frozen=True)
-class Step:
-    stage: str
-    command: str
-    cached: bool
-
-    @property
-    def is_run(self) -> bool:
-        return self.command.startswith("RUN ")
-
-
-def parse_plain_progress(text: str) -> list[Step]:
-    """Every Dockerfile step of a `--progress=plain` log, once each, with its cache status."""
-    names: dict[str, tuple[str, str]] = {}
-    status: dict[str, bool] = {}
-    for line in text.splitlines():
-        step = _STEP.match(line)
-        if step:
-            names[step.group(1)] = (step.group("stage"), step.group("cmd"))
-            continue
-        done = _STATUS.match(line)
-        if done and done.group(1) in names:
-            status[done.group(1)] = done.group(2) == "CACHED"
-    seen: dict[tuple[str, str], bool] = {}
-    for vid, (stage, cmd) in names.items():
-        if vid in status:
-            key = (stage, cmd)
-            seen[key] = seen.get(key, True) and status[vid]
-    return [Step(stage=s, command=c, cached=cached) for (s, c), cached in sorted(seen.items())]
-
-
-def unfinished_steps(text: str) -> list[str]:
-    """The `[stage] command` of every step a plain log started but never finished."""
-    started: dict[str, str] = {}
-    finished: set[str] = set()
-    for line in text.splitlines():
-        step = _STEP.match(line)
-        if step:
-            started[step.group(1)] = f"[{step.group('stage')}] {step.group('cmd')[:80]}"
-        done = _STATUS.match(line)
-        if done:
-            finished.add(done.group(1))
-    return [name for vid, name in started.items() if vid not in finished]
-
-
-def executed_runs(steps: list[Step]) -> list[str]:
-    """Stages whose RUN steps really ran (not from cache), sorted."""
-    return sorted({s.stage for s in steps if s.is_run and not s.cached})
 
 
 def bake(

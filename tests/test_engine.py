@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from progress import Step, executed_runs
 
 from engine import (
     REGISTRY,
-    Step,
     bake,
-    executed_runs,
     invoke,
     layers,
     manifest_media_type,

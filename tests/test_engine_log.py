@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine import Step, executed_runs, parse_plain_progress, unfinished_steps
+from progress import Step, executed_runs, parse_plain_progress, unfinished_steps
 
 LOG = """\
 #0 building with "default" instance using docker driver
