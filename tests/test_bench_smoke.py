@@ -10,6 +10,7 @@ from types import ModuleType
 
 import pytest
 
+from engine import require_engine
 from uvbake.commands import build
 
 BENCH = Path(__file__).resolve().parents[1] / "bake" / "bench" / "workspace.py"
@@ -60,3 +61,41 @@ def test_one_target_per_service(tmp_path: Path) -> None:
     bake = files["docker-bake.hcl"]
     assert bake.count('\ntarget "svc-') == 2
     assert 'target "svc-00"' in bake and 'target "svc-01"' in bake
+
+
+RUN = BENCH.with_name("run.py")
+SCENARIOS = [
+    "cold",
+    "no-op",
+    "code edit, one service",
+    "edit in a common library",
+    "dependency bump, one service",
+    "dependency bump, shared library",
+]
+
+
+@pytest.mark.engine
+def test_build_bench_runs_both_pipelines(tmp_path: Path) -> None:
+    """The tiny bench CI runs: two services, one library, every scenario, one import run."""
+    require_engine()
+    out, chart = tmp_path / "bench.md", tmp_path / "bench.png"
+    argv = [sys.executable, str(RUN), "--services", "2", "--libs", "1", "--import-runs", "1"]
+    argv += ["--workdir", str(tmp_path), "--out", str(out), "--chart", str(chart)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=3600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    rows = {
+        cells[0]: cells[1:]
+        for line in out.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| ") and not line.startswith("| scenario")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    assert [name for name in rows if name in SCENARIOS] == SCENARIOS
+    # seed, uvbake, ratio, RUN ran / cached (seed), RUN ran / cached (uvbake)
+    assert rows["no-op"][3].startswith("0 / ") and rows["no-op"][4].startswith("0 / ")
+    # A code edit re-runs nothing in the seed (its code is a COPY) and only the byte-compile
+    # of that one service in uvbake.
+    assert rows["code edit, one service"][3].startswith("0 / ")
+    assert rows["code edit, one service"][4].startswith("1 / ")
+    assert float(rows["cold"][2]) > 0
+    assert any(name.startswith("unique layer bytes") for name in rows)
+    assert chart.read_bytes().startswith(b"\x89PNG")

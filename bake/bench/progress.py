@@ -59,6 +59,29 @@ def unfinished_steps(text: str) -> list[str]:
     return [name for vid, name in started.items() if vid not in finished]
 
 
+def run_counts(text: str) -> tuple[int, int]:
+    """(RUN steps executed, RUN steps from cache) of a log, counting each build vertex once.
+
+    Unlike parse_plain_progress this does not merge steps of the same stage and command:
+    one Dockerfile built with different build arguments runs the "same" step once per target.
+    """
+    runs: set[str] = set()
+    cached: set[str] = set()
+    finished: set[str] = set()
+    for line in text.splitlines():
+        step = STEP.match(line)
+        if step and step.group("cmd").startswith("RUN "):
+            runs.add(step.group(1))
+            continue
+        done = STATUS.match(line)
+        if done:
+            finished.add(done.group(1))
+            if done.group(2) == "CACHED":
+                cached.add(done.group(1))
+    counted = runs & finished
+    return len(counted - cached), len(counted & cached)
+
+
 def executed_runs(steps: list[Step]) -> list[str]:
     """Stages whose RUN steps really ran (not from cache), sorted."""
     return sorted({s.stage for s in steps if s.is_run and not s.cached})

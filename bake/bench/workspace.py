@@ -1,6 +1,7 @@
 """Synthetic uv workspaces of Lambda services, shaped like examples/lambda-monorepo.
 
-    python bake/bench/workspace.py OUT --services 10 --libs 4 [--extra-packages 60] [--no-lock]
+    python bake/bench/workspace.py OUT --services 10 --libs 4 [--extra-packages 60]
+        [--shared-lib] [--no-lock]
 
 Layout (every pyproject has requires-python = ">=3.11"):
 
@@ -168,9 +169,13 @@ def make_workspace(
     libs: int,
     seed: int = 0,
     extra_packages: int = 0,
+    shared_lib: bool = False,
     lock: bool = True,
 ) -> Path:
-    """Write a workspace of `services` services and `libs` libraries under `root`."""
+    """Write a workspace of `services` services and `libs` libraries under `root`.
+
+    With `shared_lib`, every service also uses the first library.
+    """
     if services < 1 or libs < 0:
         raise ValueError("need services >= 1 and libs >= 0")
     if not 0 <= extra_packages <= len(EXTRA):
@@ -211,6 +216,8 @@ def make_workspace(
     for i in range(services):
         num = f"{i:0{width}d}"
         used_libs = sorted(rng.sample(lib_names, rng.randint(0, min(3, libs)))) if libs else []
+        if shared_lib and libs and lib_names[0] not in used_libs:
+            used_libs.insert(0, lib_names[0])
         third = [*CORE, *sorted(rng.sample(COMMON, rng.randint(1, 4)))]
         third += sorted(extras_by_service[i])
         lib_projects = [f"common-lib-{n}" for n in used_libs]
@@ -244,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--libs", type=int, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--extra-packages", type=int, default=0)
+    parser.add_argument("--shared-lib", action="store_true", help="every service uses lib 00")
     parser.add_argument("--no-lock", action="store_true", help="do not run uv lock")
     args = parser.parse_args(argv)
     make_workspace(
@@ -252,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         libs=args.libs,
         seed=args.seed,
         extra_packages=args.extra_packages,
+        shared_lib=args.shared_lib,
         lock=not args.no_lock,
     )
     print(args.out)
