@@ -184,3 +184,178 @@ def bake_blocks(text: str, kind: str) -> dict[str, dict[str, object]]:
     """{name: body} of every `kind` block ("target", "group", "variable")."""
     parsed = load_hcl(text)
     return {name: body for block in parsed.get(kind, []) for name, body in block.items()}  # type: ignore[union-attr]
+
+
+def wheel(folder: Path, name: str, version: str, *, requires: Sequence[str] = ()) -> Path:
+    """Write a minimal pure-Python wheel of `name` into `folder` (a flat index for uv)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    dist = name.replace("-", "_")
+    info = f"{dist}-{version}.dist-info"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    files = {
+        f"{dist}/__init__.py": "",
+        f"{info}/METADATA": metadata + "".join(f"Requires-Dist: {r}\n" for r in requires),
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+
+    def digest(text: str) -> str:
+        raw = hashlib.sha256(text.encode()).digest()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    record = "".join(f"{p},sha256={digest(c)},{len(c.encode())}\n" for p, c in files.items())
+    files[f"{info}/RECORD"] = record + f"{info}/RECORD,,\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{dist}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for rel, text in files.items():
+            archive.writestr(zipfile.ZipInfo(rel, (2020, 1, 1, 0, 0, 0)), text)
+    return path
+
+
+def uv_lock(root: Path, *, cache: Path, indexes: Mapping[str, str] | None = None) -> str:
+    """Lock the workspace at `root` with the real uv, offline, from wheels in `root/wheels`.
+
+    Then uv.lock says they came from PyPI, and each folder of `indexes` (a flat index some
+    pyproject.toml declares, relative to `root`) is replaced by its URL in uv.lock and in every
+    pyproject.toml: the lock is the one uv writes for indexes at those URLs, less the hashes."""
+    import os
+    import subprocess
+    import sys
+
+    from uv import find_uv_bin
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
+    env.update(UV_CACHE_DIR=str(cache), UV_PYTHON_DOWNLOADS="never")
+    argv = [find_uv_bin(), "lock", "--offline", "--quiet", "--python", sys.executable]
+    argv += ["--find-links", "wheels"]
+    result = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lock = root / "uv.lock"
+    text = lock.read_text(encoding="utf-8")
+    text = text.replace('registry = "wheels"', 'registry = "https://pypi.org/simple"')
+    for folder, url in (indexes or {}).items():
+        text = text.replace(f'registry = "{folder}"', f'registry = "{url}"')
+        text = text.replace(f'"{(root / folder).resolve().as_uri()}"', f'"{url}"')
+        for path in root.rglob("pyproject.toml"):
+            declared = path.read_text(encoding="utf-8")
+            flat = f'url = "{folder}"\nformat = "flat"\n'
+            path.write_text(declared.replace(flat, f'url = "{url}"\n'), encoding="utf-8")
+    lock.write_text(text, encoding="utf-8")
+    return text
+
+
+HATCHLING = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+UV_BUILD = '[build-system]\nrequires = ["uv_build>=0.8,<1"]\nbuild-backend = "uv_build"\n'
+LAYOUTS_LOCK = Path(__file__).parent / "golden" / "layouts.uv.lock"
+LAYOUTS_SERVICES = ("acme-billing", "acme-ledger", "notify")
+
+
+def _layouts_pyproject(
+    name: str,
+    *,
+    deps: Sequence[str],
+    workspace: Sequence[str] = (),
+    readme: str = "",
+    tail: str = "",
+) -> str:
+    text = f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+    text += f'readme = "{readme}"\n' if readme else ""
+    text += f"dependencies = {_toml_list(deps)}\n"
+    if workspace:
+        text += "\n[tool.uv.sources]\n"
+        text += "".join(f"{w} = {{ workspace = true }}\n" for w in workspace)
+    return text + (f"\n{tail}" if tail else "")
+
+
+def _layouts_handler(service: str, *modules: str) -> str:
+    """A handler that imports `modules` and returns their NAME constants."""
+    imports = "".join(f"import {m}\n" for m in modules)
+    uses = ", ".join(f"{m}.NAME" for m in modules)
+    return (
+        f"{imports}\n\ndef handler(event, context):\n"
+        f'    return {{"statusCode": 200, "service": "{service}", "uses": [{uses}]}}\n'
+    )
+
+
+def layouts_workspace(root: Path, *, lock: bool = True) -> Path:
+    """A workspace with the layouts uv allows, and a real uv.lock of pure-Python wheels:
+
+    - the root project `acme-platform` (src/acme_platform, packaged) is a runtime dependency;
+    - library `acme-common` (libs/common, built with uv_build) is in the namespace package
+      `acme` (acme.common) and reads its readme from ../../README.md;
+    - library `acme-text` (libs/text) is virtual ([tool.uv] package = false), in `acme` too;
+    - service `acme-billing` lives in services/billing-api and ships two import packages,
+      acme_billing (with the handler) and billing_rules;
+    - service `acme-ledger` (teams/payments/lambdas/ledger) has no [build-system]; its handler
+      is acme.ledger.main.handler, in the namespace package `acme` as well;
+    - service `notify` has a flat layout (notify/, tests/) and depends on service `acme-ledger`.
+
+    Each handler returns {"statusCode": 200, "service": <name>, "uses": [...]}, the NAME of
+    every module it imports, which is the name of the project holding it (billing_rules:
+    "billing-rules"). With `lock=False` there is no uv.lock (to lock it again).
+    """
+    files: dict[str, str | bytes] = {
+        "pyproject.toml": _layouts_pyproject(
+            "acme-platform",
+            deps=["six>=1.16"],
+            readme="README.md",
+            tail=(
+                "[tool.uv.workspace]\n"
+                'members = ["services/*", "libs/*", "teams/*/lambdas/*"]\n\n'
+                '[tool.uvbake]\npython = "3.13"\nservices = ["services/*", "teams/*/lambdas/*"]\n\n'
+                + HATCHLING
+            ),
+        ),
+        "README.md": "# acme platform\n",
+        "src/acme_platform/__init__.py": 'import six\n\nNAME = "acme-platform"\n',
+        "libs/common/pyproject.toml": _layouts_pyproject(
+            "acme-common",
+            deps=["idna>=3"],
+            readme="../../README.md",
+            tail='[tool.uv.build-backend]\nmodule-name = "acme.common"\n\n' + UV_BUILD,
+        ),
+        "libs/common/src/acme/common/__init__.py": 'import idna\n\nNAME = "acme-common"\n',
+        "libs/text/pyproject.toml": _layouts_pyproject(
+            "acme-text", deps=["attrs>=23"], tail="[tool.uv]\npackage = false\n"
+        ),
+        "libs/text/src/acme/text/__init__.py": 'import attrs\n\nNAME = "acme-text"\n',
+        "services/billing-api/pyproject.toml": _layouts_pyproject(
+            "acme-billing",
+            deps=["acme-common", "acme-text", "acme-platform", "certifi"],
+            workspace=["acme-common", "acme-text", "acme-platform"],
+            tail=(
+                "[tool.hatch.build.targets.wheel]\n"
+                'packages = ["src/acme_billing", "src/billing_rules"]\n\n' + HATCHLING
+            ),
+        ),
+        "services/billing-api/src/acme_billing/__init__.py": 'NAME = "acme-billing"\n',
+        "services/billing-api/src/acme_billing/main.py": _layouts_handler(
+            "acme-billing", "acme.common", "acme.text", "acme_platform", "billing_rules"
+        ),
+        "services/billing-api/src/billing_rules/__init__.py": 'NAME = "billing-rules"\n',
+        "teams/payments/lambdas/ledger/pyproject.toml": _layouts_pyproject(
+            "acme-ledger",
+            deps=["acme-common", "acme-text", "idna>=3"],
+            workspace=["acme-common", "acme-text"],
+        ),
+        "teams/payments/lambdas/ledger/src/acme/ledger/__init__.py": 'NAME = "acme-ledger"\n',
+        "teams/payments/lambdas/ledger/src/acme/ledger/main.py": _layouts_handler(
+            "acme-ledger", "acme.common", "acme.text"
+        ),
+        "services/notify/pyproject.toml": _layouts_pyproject(
+            "notify",
+            deps=["acme-ledger", "acme-text"],
+            workspace=["acme-ledger", "acme-text"],
+            tail=HATCHLING,
+        ),
+        "services/notify/notify/__init__.py": 'NAME = "notify"\n',
+        "services/notify/notify/main.py": _layouts_handler("notify", "acme.ledger", "acme.text"),
+        "services/notify/tests/test_main.py": "def test_nothing():\n    pass\n",
+    }
+    if lock:
+        files["uv.lock"] = LAYOUTS_LOCK.read_text(encoding="utf-8")
+    return build_tree(root, files)

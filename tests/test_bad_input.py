@@ -307,7 +307,7 @@ CASES: list[tuple[str, Change, str]] = [
     ),
     (
         "lock-lists-another-member",
-        lock_with(member_lock("billing", "services/billing")),
+        lock_with(member_lock("billing", "old/billing")),
         f"uv.lock: is out of date: it lists billing which are not members; {RELOCK}",
     ),
     (
@@ -449,10 +449,14 @@ CASES: list[tuple[str, Change, str]] = [
         "uvbake will not put in a Dockerfile; rename the folder to letters, digits and . _ - + @",
     ),
     (
-        "library-without-build-system",
-        write(LOG, pyproject("common-log", deps=["orjson"], packaged=False)),
-        "services/common/log/pyproject.toml: library 'common-log' has no [build-system], so it "
-        'cannot be installed; add a [build-system] table (for example requires = ["hatchling"])',
+        "git-source-in-a-service-closure",
+        lock_with(
+            Locked("orjson", source='{ git = "https://github.com/ijl/orjson?rev=3.10#0a1b2c" }')
+        ),
+        "services/common/log/pyproject.toml: service 'api' needs 'orjson' from git "
+        "(https://github.com/ijl/orjson?rev=3.10), which the image build cannot install: the "
+        "builder has no git and no hash can pin it; vendor it as a workspace member, or publish "
+        "a wheel to a package index and depend on that",
     ),
     (
         "no-service",

@@ -1,4 +1,8 @@
-"""Each command is a plain function that prints and returns an exit code."""
+"""Each command is a plain function that prints and returns an exit code.
+
+The modules only one command needs (check, affected, matrix, workflow, and yaml through them)
+are imported inside that command, so `generate` starts without them.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,24 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import affected as affected_mod
-from . import check as check_mod
-from . import matrix as matrix_mod
-from . import workflow, writer
+from . import writer
 from .planner import Plan, plan
+from .planner import _is_service as membership
 from .render import render
-from .workspace import load
+from .workspace import Workspace, load
+
+
+def load_warned(root: Path) -> Workspace:
+    """load, printing the workspace's warnings (one line each) to stderr."""
+    ws = load(root)
+    for warning in ws.warnings:
+        print(f"uvbake: warning: {warning}", file=sys.stderr)
+    return ws
 
 
 def build(root: Path) -> tuple[Plan, dict[str, str]]:
     """load → plan → render: the pure core, returning the text of every generated file."""
-    the_plan = plan(load(root))
+    the_plan = plan(load_warned(root))
     return the_plan, render(the_plan)
 
 
@@ -52,6 +62,8 @@ def write_or_check(
 
 
 def check(*, root: Path, out: TextIO = sys.stdout) -> int:
+    from . import check as check_mod
+
     the_plan, files = build(root)
     findings = check_mod.check(the_plan, files=files)
     for finding in findings:
@@ -77,12 +89,19 @@ def describe(the_plan: Plan) -> dict[str, Any]:
             }
             for s in the_plan.services
         ],
-        "libraries": [{"name": m.name, "path": m.path.as_posix()} for m in the_plan.libraries],
+        "libraries": [
+            {
+                "name": m.name,
+                "path": m.path.as_posix(),
+                "why": membership(m, the_plan.workspace)[1],
+            }
+            for m in the_plan.libraries
+        ],
     }
 
 
 def list_(*, root: Path, as_json: bool, out: TextIO = sys.stdout) -> int:
-    the_plan = plan(load(root))
+    the_plan = plan(load_warned(root))
     data = describe(the_plan)
     if as_json:
         out.write(json.dumps(data, indent=2) + "\n")
@@ -97,19 +116,21 @@ def list_(*, root: Path, as_json: bool, out: TextIO = sys.stdout) -> int:
         )
     out.write("libraries:\n")
     for lib in data["libraries"]:
-        out.write(f"  {lib['name']:<20} {lib['path']}\n")
+        out.write(f"  {lib['name']:<20} {lib['path']:<28} ({lib['why']})\n")
     return 0
 
 
 def _services_since(the_plan: Plan, root: Path, ref: str | None) -> tuple[str, ...]:
     if ref is None:
         return tuple(s.name for s in the_plan.services)
+    from . import affected as affected_mod
+
     changes = affected_mod.since(root, ref)
     return affected_mod.affected(the_plan, paths=changes.paths, old_lock=changes.old_lock)
 
 
 def affected(*, root: Path, since: str, as_json: bool, out: TextIO = sys.stdout) -> int:
-    names = _services_since(plan(load(root)), root, since)
+    names = _services_since(plan(load_warned(root)), root, since)
     out.write(json.dumps(list(names)) + "\n" if as_json else "".join(f"{n}\n" for n in names))
     return 0
 
@@ -117,7 +138,9 @@ def affected(*, root: Path, since: str, as_json: bool, out: TextIO = sys.stdout)
 def matrix(
     *, root: Path, since: str | None, shards: int | None, fmt: str, out: TextIO = sys.stdout
 ) -> int:
-    the_plan = plan(load(root))
+    from . import matrix as matrix_mod
+
+    the_plan = plan(load_warned(root))
     names = _services_since(the_plan, root, since)
     data = matrix_mod.matrix(the_plan, services=names, shards=shards)
     out.write(matrix_mod.format_matrix(data, fmt=fmt))
@@ -125,5 +148,7 @@ def matrix(
 
 
 def ci_github(*, root: Path, check: bool, out: TextIO = sys.stdout) -> int:
-    files = workflow.render_files(plan(load(root)))
+    from . import workflow
+
+    files = workflow.render_files(plan(load_warned(root)))
     return write_or_check(root=root, files=files, check=check, command="ci github", out=out)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +15,7 @@ from .errors import UvbakeError
 from .tomlfile import read_toml
 
 RELOCK = "run `uv lock` in the workspace root"
+DEFAULT_INDEX = "https://pypi.org/simple"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ class LockedPackage:
         """registry, editable, virtual, directory, git, url or path."""
         return next(iter(self.source), "registry")
 
+    @property
+    def index(self) -> str | None:
+        """The index a registry package was locked from: a URL, or a folder for a flat index."""
+        return self.source.get("registry") if self.source_kind == "registry" else None
+
 
 @dataclass(frozen=True)
 class Lock:
@@ -57,6 +64,23 @@ class Lock:
 
     def candidates(self, name: str) -> list[LockedPackage]:
         return list(self._by_name.get(name, ()))
+
+    def member_path(self, name: str) -> str | None:
+        """The folder (relative to the root) where uv locked workspace member `name`."""
+        for package in self.candidates(name):
+            if package.source_kind in ("editable", "virtual", "directory"):
+                return package.source[package.source_kind]
+        return None
+
+    def pinned(self, pins: Iterable[tuple[str, str]]) -> tuple[LockedPackage, ...]:
+        """The locked packages of (name, version) pins, as a plan's `third_party` holds them."""
+        out = []
+        for name, version in pins:
+            found = [p for p in self.candidates(name) if (p.version or "") == version]
+            if not found:
+                raise UvbakeError(self.display, f"no package '{name}' {version} is locked", RELOCK)
+            out.append(found[0])
+        return tuple(out)
 
     def resolve(self, dep: LockedDep) -> LockedPackage:
         found = self.candidates(dep.name)
@@ -90,8 +114,18 @@ def _deps(raw: Any, where: str, owner: str) -> tuple[LockedDep, ...]:
     return tuple(out)
 
 
+# One wheel or sdist of a `wheels = [...]` array, on its own line as uv writes it. Most of a
+# large lock is these lines, and uvbake reads none of them: skipping them before parsing
+# makes reading a lock of hundreds of packages several times faster.
+ARTIFACT_LINE = re.compile(
+    r'^ +\{ url = "[^"\n]*", hash = "sha256:[0-9a-f]{64}"'
+    r'(?:, size = \d+)?(?:, upload-time = "[^"\n]*")? \},?\n',
+    re.M,
+)
+
+
 def load_lock(path: Path, *, display: str) -> Lock:
-    data = read_toml(path, display=display, fix=RELOCK)
+    data = read_toml(path, display=display, fix=RELOCK, skip=ARTIFACT_LINE)
     if "version" not in data or not isinstance(data.get("package", []), list):
         raise UvbakeError(display, "is not a uv lockfile", RELOCK)
     packages = []
@@ -126,3 +160,38 @@ def load_lock(path: Path, *, display: str) -> Lock:
         packages=tuple(packages),
         display=display,
     )
+
+
+def git_packages(packages: Iterable[LockedPackage]) -> tuple[LockedPackage, ...]:
+    """The packages locked from git: uv exports them without hashes, and a builder needs git."""
+    return tuple(sorted((p for p in packages if p.source_kind == "git"), key=_order))
+
+
+def local_packages(packages: Iterable[LockedPackage]) -> tuple[LockedPackage, ...]:
+    """Third-party packages locked from the checkout (a path, a folder or a flat-index folder):
+    uv exports them as paths the export and install steps do not have."""
+    return tuple(
+        sorted(
+            (
+                p
+                for p in packages
+                if p.source_kind in ("path", "directory")
+                or (p.index is not None and not _remote(p.index))
+            ),
+            key=_order,
+        )
+    )
+
+
+def index_urls(packages: Iterable[LockedPackage]) -> tuple[str, ...]:
+    """The index URLs other than PyPI that `packages` were locked from, sorted."""
+    urls = {p.index for p in packages if p.index and _remote(p.index)}
+    return tuple(sorted(urls - {DEFAULT_INDEX}))
+
+
+def _remote(url: str) -> bool:
+    return url.startswith(("https://", "http://"))
+
+
+def _order(package: LockedPackage) -> tuple[str, str]:
+    return package.name, package.version or ""

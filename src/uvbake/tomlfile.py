@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,15 @@ else:  # pragma: no cover - exercised only on Python 3.10
 from .errors import UvbakeError
 
 
-def read_toml(path: Path, *, display: str, fix: str) -> dict[str, Any]:
-    """Parse `path`; `display` names it in errors and `fix` says what to do when it is missing."""
+def read_toml(
+    path: Path, *, display: str, fix: str, skip: re.Pattern[str] | None = None
+) -> dict[str, Any]:
+    """Parse `path`; `display` names it in errors and `fix` says what to do when it is missing.
+
+    Whole lines matching `skip` are left out before parsing (they must be lines whose removal
+    keeps the document valid, such as array items); errors are still reported on the file as
+    it is, with its real line numbers.
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -34,6 +42,10 @@ def read_toml(path: Path, *, display: str, fix: str) -> dict[str, Any]:
         raise UvbakeError(
             display, f"is not UTF-8 (byte {exc.start})", "save the file as UTF-8"
         ) from None
+    try:
+        return tomllib.loads(skip.sub("", text) if skip else text)
+    except tomllib.TOMLDecodeError:
+        pass
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

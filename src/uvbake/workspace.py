@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -14,8 +15,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from . import config
-from .errors import UvbakeError
-from .lock import RELOCK, Lock, load_lock
+from .errors import UvbakeError, one_line
+from .lock import RELOCK, Lock, LockedPackage, index_urls, load_lock
 from .tomlfile import read_toml, table
 
 PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
@@ -42,11 +43,29 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Index:
+    """A package index: one [[tool.uv.index]] of a pyproject, or a URL only uv.lock names.
+    uv reads the credentials of an index named N from UV_INDEX_<N>_USERNAME/_PASSWORD."""
+
+    name: str | None
+    url: str
+    default: bool = False
+    explicit: bool = False
+    pyproject: str | None = None
+
+
+@dataclass(frozen=True)
 class Workspace:
+    """`missing`: members uv.lock lists whose folder (or its pyproject.toml) is not in the
+    checkout, such as generated code; they are not in `members`, and `warnings` names them."""
+
     root: Path
     members: tuple[Member, ...]
     lock: Lock
     settings: config.Settings
+    indexes: tuple[Index, ...] = ()
+    missing: frozenset[str] = frozenset()
+    warnings: tuple[str, ...] = ()
 
     @cached_property
     def _by_name(self) -> dict[str, Member]:
@@ -54,6 +73,30 @@ class Workspace:
 
     def member(self, name: str) -> Member | None:
         return self._by_name.get(name)
+
+    def index(self, url: str) -> Index:
+        """The declared index at `url` (so its name is known), else an unnamed one."""
+        key = _index_key(url)
+        found = (i for i in self.indexes if _index_key(i.url) == key)
+        return next(found, Index(name=None, url=url))
+
+    def indexes_for(self, packages: Iterable[LockedPackage]) -> tuple[Index, ...]:
+        """The indexes other than PyPI that installing `packages` from their pins must query."""
+        return tuple(self.index(url) for url in index_urls(packages))
+
+    def missing_error(self, *, service: Member, name: str) -> UvbakeError:
+        """The error for a service whose runtime closure holds the missing member `name`."""
+        path = self.lock.member_path(name)
+        return UvbakeError(
+            service.pyproject,
+            f"service '{service.name}' needs workspace member '{name}', "
+            f"but {path}/pyproject.toml is not in the checkout",
+            f"create {path} (run the step that generates it) before running uvbake",
+        )
+
+
+def _index_key(url: str) -> str:
+    return url.rstrip("/")
 
 
 def _linked_folder(root: Path, path: Path, pattern: str, *, where: str) -> bool:
@@ -102,7 +145,19 @@ def _glob(root: Path, pattern: Any, *, where: str) -> list[Path]:
         raise UvbakeError(where, f"cannot expand {pattern!r} ({exc})", "fix the folders") from None
 
 
-def _member_dirs(root: Path, workspace: dict[str, Any], *, where: str) -> list[Path]:
+@dataclass(frozen=True)
+class _Globbed:
+    """[tool.uv.workspace] expanded: member folders with a pyproject.toml, member globs that
+    match no folder, and matched folders without a pyproject.toml (with their glob)."""
+
+    members: tuple[str, ...]
+    exclude: tuple[str, ...]
+    dirs: tuple[Path, ...]
+    unmatched: tuple[str, ...]
+    bare: tuple[tuple[str, str], ...]
+
+
+def _member_dirs(root: Path, workspace: dict[str, Any], *, where: str) -> _Globbed:
     members = workspace.get("members", [])
     excludes = workspace.get("exclude", [])
     for key, value in (("members", members), ("exclude", excludes)):
@@ -116,6 +171,8 @@ def _member_dirs(root: Path, workspace: dict[str, Any], *, where: str) -> list[P
         os.path.normpath(p) for pattern in excludes for p in _glob(root, pattern, where=where)
     }
     dirs: dict[Path, None] = {}
+    unmatched: list[str] = []
+    bare: list[tuple[str, str]] = []
     for pattern in members:
         matched = [
             p
@@ -123,21 +180,54 @@ def _member_dirs(root: Path, workspace: dict[str, Any], *, where: str) -> list[P
             if os.path.normpath(p) not in excluded and _linked_folder(root, p, pattern, where=where)
         ]
         if not matched:
+            unmatched.append(pattern)
+        for path in sorted(matched):
+            if (path / "pyproject.toml").is_file():
+                dirs.setdefault(path, None)
+            else:
+                bare.append((path.relative_to(root).as_posix(), pattern))
+    return _Globbed(
+        members=tuple(members),
+        exclude=tuple(excludes),
+        dirs=tuple(dirs),
+        unmatched=tuple(unmatched),
+        bare=tuple(bare),
+    )
+
+
+def _glob_covers(pattern: str, path: str) -> bool:
+    """Whether the member glob `pattern` matches the folder `path` (which may not exist)."""
+    return _parts_match(PurePosixPath(pattern).parts, PurePosixPath(path).parts)
+
+
+def _parts_match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_parts_match(pattern[1:], parts[i:]) for i in range(len(parts) + 1))
+    return (
+        bool(parts) and fnmatchcase(parts[0], pattern[0]) and _parts_match(pattern[1:], parts[1:])
+    )
+
+
+def _check_globbed(globbed: _Globbed, *, missing: Iterable[str], where: str) -> None:
+    """Globs that match nothing and folders without a pyproject.toml are errors, unless uv.lock
+    says a member lives there (generated code not in the checkout yet)."""
+    gone = set(missing)
+    for pattern in globbed.unmatched:
+        if not any(_glob_covers(pattern, path) for path in gone):
             raise UvbakeError(
                 where,
                 f"workspace member glob {pattern!r} matches no folder",
                 "remove it from [tool.uv.workspace] members or create the member",
             )
-        for path in sorted(matched):
-            if not (path / "pyproject.toml").is_file():
-                rel = path.relative_to(root).as_posix()
-                raise UvbakeError(
-                    where,
-                    f"workspace member '{rel}' has no pyproject.toml (matched by {pattern!r})",
-                    f'add "{rel}" to [tool.uv.workspace] exclude',
-                )
-            dirs.setdefault(path, None)
-    return list(dirs)
+    for rel, pattern in globbed.bare:
+        if rel not in gone:
+            raise UvbakeError(
+                where,
+                f"workspace member '{rel}' has no pyproject.toml (matched by {pattern!r})",
+                f'add "{rel}" to [tool.uv.workspace] exclude',
+            )
 
 
 def _requirements(raw: Any, *, where: str) -> tuple[Requirement, ...]:
@@ -167,6 +257,28 @@ def _workspace_sources(data: dict[str, Any]) -> set[str]:
         for name, spec in sources.items()
         if isinstance(spec, dict) and spec.get("workspace") is True
     }
+
+
+def _indexes(data: dict[str, Any], *, where: str) -> list[Index]:
+    raw = table(data, "tool.uv").get("index", [])
+    fix = 'write each index as [[tool.uv.index]] with name = "..." and url = "https://..."'
+    if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
+        raise UvbakeError(where, "[[tool.uv.index]] is not an array of tables", fix)
+    out = []
+    for number, entry in enumerate(raw, start=1):
+        name, url = entry.get("name"), entry.get("url")
+        if not isinstance(url, str) or not url or not isinstance(name, str | None):
+            raise UvbakeError(where, f"[[tool.uv.index]] number {number} is malformed", fix)
+        out.append(
+            Index(
+                name=name,
+                url=url,
+                default=entry.get("default") is True,
+                explicit=entry.get("explicit") is True,
+                pyproject=where,
+            )
+        )
+    return out
 
 
 def _load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[str]) -> Member:
@@ -272,14 +384,19 @@ def load(root: Path) -> Workspace:
     loaded: dict[Path, dict[str, Any]] = {}
     if isinstance(data.get("project"), dict):
         loaded[root] = data
-    for path in _member_dirs(root, workspace, where="pyproject.toml"):
+    globbed = _member_dirs(root, workspace, where="pyproject.toml")
+    for path in globbed.dirs:
         rel = path.relative_to(root).as_posix()
         loaded[path] = read_toml(
             path / "pyproject.toml", display=f"{rel}/pyproject.toml", fix="create it"
         )
     members = [_load_member(root, p, d, root_sources) for p, d in loaded.items()]
+    indexes = _indexes(data, where="pyproject.toml")
+    for member in sorted(members, key=_member_order):
+        if member.path != PurePosixPath("."):
+            indexes += _indexes(loaded[root / member.path], where=member.pyproject)
     by_name: dict[str, Member] = {}
-    for member in sorted(members, key=lambda m: m.path.as_posix()):
+    for member in sorted(members, key=_member_order):
         if member.name in by_name:
             raise UvbakeError(
                 member.pyproject,
@@ -288,35 +405,83 @@ def load(root: Path) -> Workspace:
             )
         by_name[member.name] = member
     lock = load_lock(root / "uv.lock", display="uv.lock")
-    _check_lock(lock, set(by_name))
-    _check_sources(by_name)
+    missing = _check_lock(root, lock, set(by_name), globbed=globbed)
+    _check_globbed(globbed, missing=missing.values(), where="pyproject.toml")
+    _check_sources(by_name, missing=set(missing))
     return Workspace(
         root=root,
-        members=tuple(sorted(by_name.values(), key=lambda m: m.path.as_posix())),
+        members=tuple(
+            _with_locked_version(m, lock) for m in sorted(by_name.values(), key=_member_order)
+        ),
         lock=lock,
         settings=_settings(root, raw, lock),
+        indexes=tuple(indexes),
+        missing=frozenset(missing),
+        warnings=tuple(
+            one_line(
+                lock.display,
+                f"locks workspace member '{name}' at {path}, which is not in the checkout",
+                "services that need it cannot be planned until the folder exists",
+            )
+            for name, path in sorted(missing.items())
+        ),
     )
 
 
-def _check_lock(lock: Lock, names: set[str]) -> None:
+def _member_order(member: Member) -> str:
+    return member.path.as_posix()
+
+
+def _with_locked_version(member: Member, lock: Lock) -> Member:
+    """A dynamic version is absent from pyproject.toml; uv.lock may still pin it."""
+    if member.version is not None:
+        return member
+    versions = [
+        p.version
+        for p in lock.candidates(member.name)
+        if p.version and p.source_kind in ("editable", "virtual", "directory")
+    ]
+    return replace(member, version=versions[0]) if versions else member
+
+
+def _absent(root: Path, path: str, globbed: _Globbed) -> bool:
+    """Whether the member folder `path` is covered by the member globs but not checked out."""
+    rel = PurePosixPath(path)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        return False
+    text = rel.as_posix()
+    covered = any(_glob_covers(pattern, text) for pattern in globbed.members)
+    excluded = any(_glob_covers(pattern, text) for pattern in globbed.exclude)
+    return covered and not excluded and not (root / rel / "pyproject.toml").is_file()
+
+
+def _check_lock(root: Path, lock: Lock, names: set[str], *, globbed: _Globbed) -> dict[str, str]:
+    """Compare uv.lock's members with the checkout's; return {name: folder} of the locked
+    members whose folders are missing from the checkout."""
     locked = set(lock.members) or {
         p.name for p in lock.packages if p.source_kind in ("editable", "virtual")
     }
-    if locked != names:
-        missing = sorted(names - locked)
-        extra = sorted(locked - names)
+    missing: dict[str, str] = {}
+    for name in sorted(locked - names):
+        path = lock.member_path(name)
+        if path is not None and _absent(root, path, globbed):
+            missing[name] = PurePosixPath(path).as_posix()
+    if locked - set(missing) != names:
+        unlisted = sorted(names - locked)
+        extra = sorted(locked - names - set(missing))
         parts = []
-        if missing:
-            parts.append(f"does not list member(s) {', '.join(missing)}")
+        if unlisted:
+            parts.append(f"does not list member(s) {', '.join(unlisted)}")
         if extra:
             parts.append(f"lists {', '.join(extra)} which are not members")
         raise UvbakeError("uv.lock", f"is out of date: it {' and '.join(parts)}", RELOCK)
+    return missing
 
 
-def _check_sources(members: dict[str, Member]) -> None:
+def _check_sources(members: dict[str, Member], *, missing: set[str]) -> None:
     for member in members.values():
         declared = {canonicalize_name(r.name) for r in member.dependencies}
-        for name in sorted(member.workspace_sources & declared):
+        for name in sorted((member.workspace_sources & declared) - missing):
             if name not in members:
                 raise UvbakeError(
                     member.pyproject,
