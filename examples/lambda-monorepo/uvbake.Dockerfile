@@ -80,7 +80,7 @@ COPY --from=svc-ingestion-worker.requirements /requirements.txt /uvbake/requirem
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
-    if grep -q '==' /uvbake/requirements.txt; then \
+    if grep -q '^[A-Za-z0-9]' /uvbake/requirements.txt; then \
       uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
@@ -111,7 +111,7 @@ COPY --from=svc-notifications.requirements /requirements.txt /uvbake/requirement
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
-    if grep -q '==' /uvbake/requirements.txt; then \
+    if grep -q '^[A-Za-z0-9]' /uvbake/requirements.txt; then \
       uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
@@ -143,7 +143,7 @@ COPY --from=svc-orders.requirements /requirements.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
-    if grep -q '==' /uvbake/requirements.txt; then \
+    if grep -q '^[A-Za-z0-9]' /uvbake/requirements.txt; then \
       uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 

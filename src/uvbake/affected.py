@@ -141,7 +141,12 @@ def _owner(plan: Plan, path: str) -> str | None:
 
 
 def _in_app(service: ServicePlan, path: str) -> bool:
-    return any(path == a.source or path.startswith(f"{a.source}/") for a in service.app)
+    """Whether `path` is in the service's code, in a library it ships as source (the root
+    project's packages too), or is a file outside a library folder that its build reads."""
+    sources = [a.source for a in (*service.app, *service.copies)]
+    return path in service.build_files or any(
+        path == source or path.startswith(f"{source}/") for source in sources
+    )
 
 
 def affected(plan: Plan, *, paths: Iterable[str], old_lock: Lock | None) -> tuple[str, ...]:

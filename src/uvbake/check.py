@@ -117,7 +117,7 @@ def member_packages(root: Path, member: Member) -> dict[str, Path]:
     entries = sorted(base.iterdir()) if base.is_dir() else []
     for entry in entries:
         if src_layout:
-            package = any(entry.glob("*.py")) if entry.is_dir() else False
+            package = any(entry.rglob("*.py")) if entry.is_dir() else False
         else:
             package = (entry / "__init__.py").is_file() and entry.name not in FLAT_SKIP
         if package and entry.name.isidentifier():

@@ -79,7 +79,7 @@ COPY --from=svc-api.requirements /requirements.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
-    if grep -q '==' /uvbake/requirements.txt; then \
+    if grep -q '^[A-Za-z0-9]' /uvbake/requirements.txt; then \
       uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
@@ -111,7 +111,7 @@ COPY --from=svc-worker.requirements /requirements.txt /uvbake/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
-    if grep -q '==' /uvbake/requirements.txt; then \
+    if grep -q '^[A-Za-z0-9]' /uvbake/requirements.txt; then \
       uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
