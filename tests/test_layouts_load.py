@@ -357,6 +357,21 @@ def test_indexes_a_service_installs_from(tmp_path: Path) -> None:
     )
 
 
+def test_the_install_step_names_each_index_it_needs(tmp_path: Path) -> None:
+    _, files = build(private_index_workspace(tmp_path))
+    installs = [
+        line.strip()
+        for line in files["uvbake.Dockerfile"].splitlines()
+        if "uvbake-uv pip install --no-deps --require-hashes" in line
+    ]
+    assert installs == [
+        "uvbake-uv pip install --no-deps --require-hashes "
+        "--target /var/lang/lib/python3.13/site-packages "
+        "--index https://legacy.acme.dev/pypi --index internal=https://pkgs.acme.dev/simple/ "
+        "-r /uvbake/requirements.txt; \\"
+    ]
+
+
 @pytest.mark.parametrize(
     ("index", "message"),
     [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+from collections.abc import Iterable
 from typing import Any
 
 import jinja2
@@ -61,6 +63,20 @@ def _labels(service: ServicePlan) -> list[tuple[str, str]]:
     return sorted((k, v) for k, v in labels.items() if v)
 
 
+def _index_options(plan: Plan, pins: Iterable[tuple[str, str]]) -> str:
+    """` --index NAME=URL` for each index other than PyPI that installing `pins` queries.
+
+    `uv export` writes no index lines for indexes declared in members, and uv applies
+    UV_INDEX_<NAME>_USERNAME/_PASSWORD (the uv-env secret) only to named indexes.
+    """
+    ws = plan.workspace
+    options = ""
+    for index in ws.indexes_for(ws.lock.pinned(pins)):
+        value = f"{index.name}={index.url}" if index.name else index.url
+        options += f" --index {shlex.quote(value)}"
+    return options
+
+
 def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
     default_platform = service.platform == plan.workspace.settings.platform
     return {
@@ -68,6 +84,9 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
         "stage": stage_name(service.name),
         "handler": service.handler,
         "export": _export(package=service.name, exclude=plan.core),
+        "indexes": _index_options(
+            plan, [(n, v) for n, v in service.third_party if n not in plan.core]
+        ),
         "installs": service.installs,
         "build_files": service.build_files,
         "copies": service.copies,
@@ -92,6 +111,10 @@ def render(plan: Plan) -> dict[str, str]:
         "platform": settings.platform,
         "site": plan.site_packages,
         "core": plan.core,
+        "core_indexes": _index_options(
+            plan,
+            {pin for s in plan.services for pin in s.third_party if pin[0] in plan.core},
+        ),
         "export_all": _export(package=None, exclude=()),
         "manifests": [
             m.path.as_posix() for m in plan.workspace.members if m.path.as_posix() != "."
