@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import writer
-from .planner import Plan, plan
-from .planner import _is_service as membership
+from .planner import Plan, membership, plan
 from .render import render
 from .workspace import Workspace, load
 

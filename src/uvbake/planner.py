@@ -193,7 +193,8 @@ def split_closure(
     return split_packages(runtime_closure(lock, start, env=env), members=members)
 
 
-def _is_service(member: Member, ws: Workspace) -> tuple[bool, str]:
+def membership(member: Member, ws: Workspace) -> tuple[bool, str]:
+    """Whether `member` is a service, and why (for `uvbake list`)."""
     if "service" in member.settings:
         flag = bool(member.settings["service"])
         return flag, f"[tool.uvbake] service = {str(flag).lower()} in {member.pyproject}"
@@ -600,7 +601,7 @@ def plan(ws: Workspace) -> Plan:
     libraries = []
     shipped: dict[str, LibraryPlan] = {}
     for member in ws.members:
-        flag, reason = _is_service(member, ws)
+        flag, reason = membership(member, ws)
         if flag:
             services.append(_plan_service(ws, member, reason, shipped=shipped))
         else:
