@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
+import functools
 import posixpath
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -102,6 +103,11 @@ class Plan:
 
 def glob_match(path: str, pattern: str) -> bool:
     """uv-style glob on a relative posix path: `*` stays inside one folder, `**` crosses them."""
+    return _glob_regex(pattern).fullmatch(path.rstrip("/")) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
     regex = ""
     i = 0
     while i < len(pattern):
@@ -120,7 +126,7 @@ def glob_match(path: str, pattern: str) -> bool:
         else:
             regex += re.escape(pattern[i])
             i += 1
-    return re.fullmatch(regex, path.rstrip("/")) is not None
+    return re.compile(regex)
 
 
 def marker_environment(*, platform: str, python: str) -> dict[str, str]:
@@ -143,8 +149,14 @@ def marker_environment(*, platform: str, python: str) -> dict[str, str]:
 def _applies(marker: str | None, env: dict[str, str]) -> bool:
     if not marker:
         return True
+    return _evaluate(marker, tuple(sorted(env.items())))
+
+
+@functools.lru_cache(maxsize=4096)
+def _evaluate(marker: str, env: tuple[tuple[str, str], ...]) -> bool:
+    """A marker's value in an environment; a lock repeats the same markers many times."""
     try:
-        return Marker(marker).evaluate(env)
+        return Marker(marker).evaluate(dict(env))
     except (InvalidMarker, UndefinedEnvironmentName):
         return True
 
@@ -173,7 +185,7 @@ def runtime_closure(
 
 
 def split_packages(
-    packages: Iterable[LockedPackage], *, members: set[str]
+    packages: Iterable[LockedPackage], *, members: Container[str]
 ) -> tuple[list[str], frozenset[tuple[str, str]]]:
     """Locked packages split into workspace member names and third-party pins."""
     local: list[str] = []
@@ -211,9 +223,14 @@ def membership(member: Member, ws: Workspace) -> tuple[bool, str]:
 
 
 def defines(module: Path, function: str) -> bool:
+    """Whether `module` defines, assigns or imports `function` at its top level."""
     try:
-        tree = ast.parse(module.read_bytes(), filename=str(module))
-    except (OSError, SyntaxError, ValueError):
+        source = module.read_bytes()
+    except OSError:
+        return False
+    try:
+        tree = ast.parse(source, filename=str(module))
+    except (SyntaxError, ValueError):
         return False
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function:
@@ -331,26 +348,31 @@ def shipped_packages(ws: Workspace, member: Member) -> tuple[AppSource, ...]:
     return tuple(out)
 
 
-def _handler_names(ws: Workspace, member: Member) -> list[str]:
-    """Dotted packages that may hold `main.handler`: the project name as a package (also as a
-    namespace, acme-orders -> acme.orders), the folder name, [tool.uvbake] packages, then every
-    package the member holds (and the subpackages of a namespace package)."""
-    names = [
-        member.name.replace("-", "_"),
-        member.name.replace("-", "."),
-        re.sub(r"[^\w]", "_", member.folder).lower(),
-    ]
-    names += member.settings.get("packages") or []
+def _handler_names(ws: Workspace, member: Member) -> Iterator[str]:
+    """Dotted packages that may hold `main.handler`, each once: the project name as a package
+    (also as a namespace, acme-orders -> acme.orders), the folder name, [tool.uvbake] packages,
+    then every package the member holds (and the subpackages of a namespace package), which
+    are only listed when the names before them do not match."""
+    seen: set[str] = set()
+    for name in _handler_candidates(ws, member):
+        if name not in seen and all(part.isidentifier() for part in name.split(".")):
+            seen.add(name)
+            yield name
+
+
+def _handler_candidates(ws: Workspace, member: Member) -> Iterator[str]:
+    yield member.name.replace("-", "_")
+    yield member.name.replace("-", ".")
+    yield re.sub(r"[^\w]", "_", member.folder).lower()
+    yield from member.settings.get("packages") or []
     for package in discovered_packages(ws, member):
         path = ws.root / package.source
         if not path.is_dir():
             continue
-        names.append(package.dest)
+        yield package.dest
         if not (path / "__init__.py").is_file():
             children = sorted(c.name for c in path.iterdir() if c.is_dir())
-            names += [f"{package.dest}.{c}" for c in children if c.isidentifier()]
-    valid = (n for n in names if all(part.isidentifier() for part in n.split(".")))
-    return list(dict.fromkeys(valid))
+            yield from (f"{package.dest}.{c}" for c in children if c.isidentifier())
 
 
 def _handler(ws: Workspace, member: Member) -> str:
@@ -363,15 +385,15 @@ def _handler(ws: Workspace, member: Member) -> str:
                 'set [tool.uvbake] handler = "package.module.function"',
             )
         return str(explicit)
-    imports = _handler_names(ws, member)
-    for name in imports:
+    tried = []
+    for name in _handler_names(ws, member):
         module = find_module(ws.root, member, f"{name}.main")
         if module is not None and defines(module, "handler"):
             return f"{name}.main.handler"
-    tried = " or ".join(f"{n}.main.handler" for n in imports)
+        tried.append(f"{name}.main.handler")
     raise UvbakeError(
         member.pyproject,
-        f"service '{member.name}' has no Lambda handler ({tried} not found)",
+        f"service '{member.name}' has no Lambda handler ({' or '.join(tried)} not found)",
         'set [tool.uvbake] handler = "package.module.function"',
     )
 
@@ -522,7 +544,7 @@ def _direct_dependent(ws: Workspace, local: Iterable[LockedPackage], package: Lo
 
 
 def _check_sources(
-    ws: Workspace, service: Member, packages: list[LockedPackage], *, members: set[str]
+    ws: Workspace, service: Member, packages: list[LockedPackage], *, members: Container[str]
 ) -> None:
     """Third-party packages an image build cannot install from their pins: git sources (no git
     in the builder, no hash to require) and local paths (not in the export's context)."""
@@ -550,9 +572,15 @@ def _check_sources(
 
 
 def _plan_service(
-    ws: Workspace, member: Member, reason: str, *, shipped: dict[str, LibraryPlan]
+    ws: Workspace,
+    member: Member,
+    reason: str,
+    *,
+    names: frozenset[str],
+    shipped: dict[str, LibraryPlan],
 ) -> ServicePlan:
-    """Plan one service; `shipped` caches the LibraryPlan of each member across services."""
+    """Plan one service. `names`: every member's name, the missing ones too; `shipped` caches
+    the LibraryPlan of each member across services."""
     _check_path(member)
     platform = str(member.settings.get("platform", ws.settings.platform))
     env = marker_environment(platform=platform, python=ws.settings.python)
@@ -560,7 +588,6 @@ def _plan_service(
     if not start:
         raise UvbakeError("uv.lock", f"does not lock service '{member.name}'", "run `uv lock`")
     packages = runtime_closure(ws.lock, start[0], env=env)
-    names = {m.name for m in ws.members} | set(ws.missing)
     _check_sources(ws, member, packages, members=names)
     local_names, third = split_packages(packages, members=names)
     closure = []
@@ -600,10 +627,11 @@ def plan(ws: Workspace) -> Plan:
     services = []
     libraries = []
     shipped: dict[str, LibraryPlan] = {}
+    names = frozenset(m.name for m in ws.members) | ws.missing
     for member in ws.members:
         flag, reason = membership(member, ws)
         if flag:
-            services.append(_plan_service(ws, member, reason, shipped=shipped))
+            services.append(_plan_service(ws, member, reason, names=names, shipped=shipped))
         else:
             libraries.append(member)
     if not services:
