@@ -56,6 +56,13 @@ class Lock:
     display: str = "uv.lock"
 
     @cached_property
+    def unpinnable(self) -> frozenset[str]:
+        """Names of the packages an image build cannot install from pins: git or local."""
+        return frozenset(
+            p.name for p in (*git_packages(self.packages), *local_packages(self.packages))
+        )
+
+    @cached_property
     def _by_name(self) -> dict[str, list[LockedPackage]]:
         index: dict[str, list[LockedPackage]] = {}
         for package in self.packages:

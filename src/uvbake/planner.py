@@ -228,6 +228,10 @@ def defines(module: Path, function: str) -> bool:
         source = module.read_bytes()
     except OSError:
         return False
+    # The common case, a plain top-level `def function(`, needs no syntax tree (a module that
+    # does not compile then fails the image build's byte-compile step, naming the file).
+    if re.search(rb"^(?:async +)?def +" + re.escape(function.encode()) + rb" *\(", source, re.M):
+        return True
     try:
         tree = ast.parse(source, filename=str(module))
     except (SyntaxError, ValueError):
@@ -548,6 +552,8 @@ def _check_sources(
 ) -> None:
     """Third-party packages an image build cannot install from their pins: git sources (no git
     in the builder, no hash to require) and local paths (not in the export's context)."""
+    if not any(p.name in ws.lock.unpinnable for p in packages):
+        return
     local = [p for p in packages if p.name in members]
     third = [p for p in packages if p.name not in members]
     for package in git_packages(third)[:1]:

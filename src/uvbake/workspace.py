@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -230,6 +231,12 @@ def _check_globbed(globbed: _Globbed, *, missing: Iterable[str], where: str) -> 
             )
 
 
+@functools.lru_cache(maxsize=2048)
+def _requirement(text: str) -> Requirement:
+    """A parsed requirement; members of one workspace repeat the same ones many times."""
+    return Requirement(text)
+
+
 def _requirements(raw: Any, *, where: str) -> tuple[Requirement, ...]:
     if not isinstance(raw, list):
         raise UvbakeError(
@@ -240,7 +247,7 @@ def _requirements(raw: Any, *, where: str) -> tuple[Requirement, ...]:
     out = []
     for item in raw:
         try:
-            out.append(Requirement(item))
+            out.append(_requirement(item))
         except (InvalidRequirement, TypeError):
             raise UvbakeError(
                 where,
