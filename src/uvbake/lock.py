@@ -121,18 +121,22 @@ def _deps(raw: Any, where: str, owner: str) -> tuple[LockedDep, ...]:
     return tuple(out)
 
 
-# One wheel or sdist of a `wheels = [...]` array, on its own line as uv writes it. Most of a
-# large lock is these lines, and uvbake reads none of them: skipping them before parsing
-# makes reading a lock of hundreds of packages several times faster.
-ARTIFACT_LINE = re.compile(
-    r'^ +\{ url = "[^"\n]*", hash = "sha256:[0-9a-f]{64}"'
-    r'(?:, size = \d+)?(?:, upload-time = "[^"\n]*")? \},?\n',
+# What uvbake never reads from a lock, as uv writes it: each wheel of a `wheels = [...]` array
+# (one per line), `sdist = {...}` lines, and [package.metadata] tables (the requirements as
+# declared; the resolved graph is in `dependencies`). They are most of a large lock, and
+# leaving them out before parsing (the document stays valid) makes reading it 3-4x faster.
+UNREAD = re.compile(
+    r'^(?: +\{ url = "[^"\n]*", hash = "sha256:[0-9a-f]{64}"'
+    r'(?:, size = \d+)?(?:, upload-time = "[^"\n]*")? \},?'
+    r'|sdist = \{ url = "[^"\n]*", hash = "sha256:[0-9a-f]{64}"'
+    r'(?:, size = \d+)?(?:, upload-time = "[^"\n]*")? \}'
+    r"|\[package\.metadata(?:\.[A-Za-z0-9_-]+)*\](?:\n[^\[\n].*)*)\n",
     re.M,
 )
 
 
 def load_lock(path: Path, *, display: str) -> Lock:
-    data = read_toml(path, display=display, fix=RELOCK, skip=ARTIFACT_LINE)
+    data = read_toml(path, display=display, fix=RELOCK, skip=UNREAD)
     if "version" not in data or not isinstance(data.get("package", []), list):
         raise UvbakeError(display, "is not a uv lockfile", RELOCK)
     packages = []
