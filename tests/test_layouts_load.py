@@ -659,3 +659,56 @@ def test_large_workspace(tmp_path: Path) -> None:
     assert closures == {f"svc-{n:02}": 40 - n % 40 for n in range(45)}
     assert result.core == ("idna", "six")
     assert bake_blocks(files[BAKEFILE], "group")["default"]["targets"] == names
+
+
+@pytest.mark.parametrize(
+    "requires",
+    ['["hatchling", "hatch-vcs"]', '["setuptools>=64", "setuptools_scm[toml]>=8"]'],
+)
+@pytest.mark.parametrize(("locked", "version"), [(None, "0.0.0"), ("1.4.0", "1.4.0")])
+def test_library_versioned_from_git_gets_its_version_from_the_build(
+    tmp_path: Path, requires: str, locked: str | None, version: str
+) -> None:
+    """The build context has no .git, so a setuptools-scm or hatch-vcs library is told its
+    version (the locked one, else 0.0.0) instead of failing to find it; others are not."""
+    lock = lock_text(
+        [
+            member_lock("api", "services/api", "common-log", "common-plain"),
+            member_lock("common-log", "services/common/log"),
+            member_lock("common-plain", "services/common/plain"),
+        ]
+    )
+    entry = 'name = "common-log"\nversion = "0.1.0"\n'
+    pinned = f'name = "common-log"\nversion = "{locked}"\n' if locked else 'name = "common-log"\n'
+    vcs = pyproject("common-log", packaged=False).replace(
+        'version = "0.1.0"\n', 'dynamic = ["version"]\n'
+    )
+    vcs += f'\n[build-system]\nrequires = {requires}\nbuild-backend = "hatchling.build"\n'
+    build_tree(
+        tmp_path,
+        {
+            "pyproject.toml": root_pyproject(["services/*", "services/common/*"]),
+            "services/api/pyproject.toml": pyproject(
+                "api",
+                deps=["common-log", "common-plain"],
+                workspace_sources=["common-log", "common-plain"],
+            ),
+            "services/api/src/api/main.py": HANDLER,
+            "services/common/log/pyproject.toml": vcs,
+            "services/common/log/src/common_log/__init__.py": "",
+            "services/common/plain/pyproject.toml": pyproject("common-plain"),
+            "services/common/plain/src/common_plain/__init__.py": "",
+            "uv.lock": lock.replace(entry, pinned),
+        },
+    )
+    _, files = build(tmp_path)
+    installs = [
+        line.strip()
+        for line in files["uvbake.Dockerfile"].splitlines()
+        if "pip install --no-deps --no-sources" in line
+    ]
+    assert installs == [
+        f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_COMMON_LOG={version} uvbake-uv pip install "
+        "--no-deps --no-sources --target /var/lang/lib/python3.13/site-packages "
+        "/uvbake/src/services/common/log /uvbake/src/services/common/plain"
+    ]

@@ -27,6 +27,9 @@ ROOT = PurePosixPath(".")
 FLAT_SKIP = frozenset({"tests", "test", "docs", "doc", "build", "dist", "scripts", "examples"})
 TOOL_SCRIPTS = frozenset({"setup", "conftest", "noxfile", "fabfile", "tasks", "dodo", "manage"})
 PACKAGES_FIX = '"package_name"'
+# Build requirements that take a project's version from git; both read
+# SETUPTOOLS_SCM_PRETEND_VERSION_FOR_<NAME> instead when it is set.
+VCS_VERSIONING = frozenset({"setuptools-scm", "hatch-vcs"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class LibraryPlan:
     install: bool
     files: tuple[str, ...]
     copies: tuple[AppSource, ...]
+    scm_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,16 @@ class ServicePlan:
         folders = self.installs
         files = {f for lib in self.libraries for f in lib.files}
         return tuple(sorted(f for f in files if not any(_inside(f, d) for d in folders)))
+
+    @property
+    def build_env(self) -> tuple[str, ...]:
+        """NAME=value settings for the library builds: the version of each member whose build
+        asks git for it (setuptools-scm, hatch-vcs), since the build context has no .git."""
+        return tuple(
+            f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{_env_name(lib.member.name)}={lib.scm_version}"
+            for lib in self.libraries
+            if lib.install and lib.scm_version is not None
+        )
 
     @property
     def copies(self) -> tuple[AppSource, ...]:
@@ -502,10 +516,29 @@ def _project_files(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield "license-files", item
 
 
-def _build_files(root: Path, member: Member) -> tuple[str, ...]:
+def _env_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).upper()
+
+
+def _scm_version(data: dict[str, Any], member: Member) -> str | None:
+    """The version to give a build that would read it from git, else None: the locked version,
+    or 0.0.0 when uv.lock has none (dynamic versions are not locked)."""
+    dynamic = table(data, "project").get("dynamic")
+    requires = table(data, "build-system").get("requires")
+    if not isinstance(dynamic, list) or "version" not in dynamic:
+        return None
+    names = {_requirement_name(r) for r in requires} if isinstance(requires, list) else set()
+    return (member.version or "0.0.0") if names & VCS_VERSIONING else None
+
+
+def _requirement_name(requirement: object) -> str:
+    head = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(requirement))
+    return re.sub(r"[-_.]+", "-", head.group(1)).lower() if head else ""
+
+
+def _build_files(root: Path, data: dict[str, Any], member: Member) -> tuple[str, ...]:
     """Files outside `member`'s folder that building it reads: they must be in the build
     context and mounted at the same place relative to the folder's mount."""
-    data = read_toml(root / member.pyproject, display=member.pyproject, fix="create it")
     folder = member.path.as_posix()
     out = []
     for key, value in _project_files(data):
@@ -532,8 +565,14 @@ def _build_files(root: Path, member: Member) -> tuple[str, ...]:
 def _library(ws: Workspace, member: Member) -> LibraryPlan:
     _check_path(member)
     if member.packaged and member.path != ROOT:
-        files = _build_files(ws.root, member)
-        return LibraryPlan(member=member, install=True, files=files, copies=())
+        data = read_toml(ws.root / member.pyproject, display=member.pyproject, fix="create it")
+        return LibraryPlan(
+            member=member,
+            install=True,
+            files=_build_files(ws.root, data, member),
+            copies=(),
+            scm_version=_scm_version(data, member),
+        )
     return LibraryPlan(member=member, install=False, files=(), copies=_source_copies(ws, member))
 
 

@@ -89,6 +89,7 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
         ),
         "installs": service.installs,
         "build_files": service.build_files,
+        "build_env": "".join(f"{setting} " for setting in service.build_env),
         "copies": service.copies,
         "compiled": list(dict.fromkeys(c.dest for c in service.copies)),
         "app": service.app,
