@@ -8,6 +8,7 @@ Every image is built for real and its handler answers through the image's own CM
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine import REGISTRY, bake, invoke, require_engine
-from helpers import layouts_workspace
+from helpers import build_tree, layouts_workspace
 
 pytestmark = pytest.mark.engine
 
@@ -41,3 +42,73 @@ def test_every_layout_builds_and_answers(tmp_path: Path) -> None:
         service: {"statusCode": 200, "service": service, "uses": uses}
         for service, uses in EXPECTED.items()
     }
+
+
+def _vcs_workspace(root: Path) -> Path:
+    """A service and a library whose version hatch-vcs takes from git; locked for real."""
+    build_tree(
+        root,
+        {
+            "pyproject.toml": """
+                [tool.uv.workspace]
+                members = ["services/*", "services/common/*"]
+                exclude = ["services/common"]
+
+                [tool.uvbake]
+                python = "3.13"
+            """,
+            "services/common/stamp/pyproject.toml": """
+                [project]
+                name = "common-stamp"
+                dynamic = ["version"]
+                requires-python = ">=3.11"
+
+                [tool.hatch.version]
+                source = "vcs"
+
+                [build-system]
+                requires = ["hatchling", "hatch-vcs"]
+                build-backend = "hatchling.build"
+            """,
+            "services/common/stamp/src/common_stamp/__init__.py": (
+                'from importlib.metadata import version\n\nVERSION = version("common-stamp")\n'
+            ),
+            "services/api/pyproject.toml": """
+                [project]
+                name = "api"
+                version = "0.1.0"
+                requires-python = ">=3.11"
+                dependencies = ["common-stamp"]
+
+                [tool.uv.sources]
+                common-stamp = { workspace = true }
+
+                [build-system]
+                requires = ["hatchling"]
+                build-backend = "hatchling.build"
+            """,
+            "services/api/src/api/main.py": (
+                "import common_stamp\n\n\ndef handler(event, context):\n"
+                '    return {"stamp": common_stamp.VERSION}\n'
+            ),
+        },
+    )
+    # Outside a git checkout only the pretend version lets hatch-vcs give uv the metadata.
+    env = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": "1.4.0"}
+    uv = Path(sys.executable).with_name("uv")
+    subprocess.run([str(uv), "lock", "--quiet"], cwd=root, env=env, check=True, timeout=600)
+    return root
+
+
+def test_library_versioned_from_git_builds_without_git(tmp_path: Path) -> None:
+    """The build context has no .git: the generated build tells hatch-vcs the version."""
+    require_engine()
+    root = _vcs_workspace(tmp_path / "ws")
+    generated = subprocess.run(
+        [sys.executable, "-m", "uvbake", "generate"], cwd=root, capture_output=True, text=True
+    )
+    assert generated.returncode == 0, generated.stderr
+    tag = f"t{uuid.uuid4().hex[:10]}"
+    bake(root, tag=tag)
+    # uv.lock records no version for a dynamic one, so the build is told 0.0.0.
+    assert invoke(f"{REGISTRY}/api:{tag}", {}) == {"stamp": "0.0.0"}

@@ -90,12 +90,18 @@ class ServicePlan:
     @property
     def build_env(self) -> tuple[str, ...]:
         """NAME=value settings for the library builds: the version of each member whose build
-        asks git for it (setuptools-scm, hatch-vcs), since the build context has no .git."""
-        return tuple(
-            f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{_env_name(lib.member.name)}={lib.scm_version}"
-            for lib in self.libraries
-            if lib.install and lib.scm_version is not None
-        )
+        asks git for it (setuptools-scm, hatch-vcs), since the build context has no .git.
+        hatch-vcs does not pass the project name to setuptools-scm, so only the plain
+        SETUPTOOLS_SCM_PRETEND_VERSION reaches it: it is set when those versions agree."""
+        scm = {lib.member.name: lib.scm_version for lib in self.libraries if lib.install}
+        versions = {name: v for name, v in scm.items() if v is not None}
+        plain = set(versions.values())
+        env = [f"SETUPTOOLS_SCM_PRETEND_VERSION={plain.pop()}"] if len(plain) == 1 else []
+        env += [
+            f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{_env_name(name)}={version}"
+            for name, version in versions.items()
+        ]
+        return tuple(env)
 
     @property
     def copies(self) -> tuple[AppSource, ...]:
