@@ -206,16 +206,31 @@ def _services(root: Path, *names: str) -> Path:
     return build_tree(root, files)
 
 
+CONFLICTS = [
+    "services/default/pyproject.toml: service name 'default' is also the name of the bake "
+    'group "default"; rename the project in [project] name',
+    "services/docker-metadata-action-api/pyproject.toml: service name "
+    "'docker-metadata-action-api' is also the name of the bake target "
+    "\"docker-metadata-action-api\" of service 'api'; rename the project in [project] name",
+]
+
+
 def test_service_names_that_collide_with_bake_names(tmp_path: Path) -> None:
-    root = _generated(_services(tmp_path, "default", "api", "docker-metadata-action-api"))
+    root = _services(tmp_path, "default", "api", "docker-metadata-action-api")
     result = uvbake("check", cwd=root, uv=False)
-    assert result.stdout.splitlines() == [
-        "services/default/pyproject.toml: service name 'default' is also the name of the bake "
-        'group "default"; rename the project in [project] name',
-        "services/docker-metadata-action-api/pyproject.toml: service name "
-        "'docker-metadata-action-api' is also the name of the bake target "
-        "\"docker-metadata-action-api\" of service 'api'; rename the project in [project] name",
-    ]
+    assert result.stdout.splitlines() == CONFLICTS
+    assert result.returncode == 1
+
+
+def test_generate_stops_at_a_name_that_collides(tmp_path: Path) -> None:
+    root = _services(tmp_path, "default", "api", "docker-metadata-action-api")
+    result = uvbake("generate", cwd=root, uv=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"uvbake: error: {CONFLICTS[0]}\n",
+    )
+    assert not (root / "docker-bake.hcl").exists()
 
 
 def test_bad_input_is_the_same_one_line_error(tmp_path: Path) -> None:

@@ -7,12 +7,14 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
 from helpers import HANDLER, bake_blocks, build_tree, lock_text, member_lock, root_pyproject
 from uvbake.commands import build
+from uvbake.errors import UvbakeError
 from uvbake.render import BAKEFILE
 
 # PEP 508 project names: letters and digits, with . _ - inside.
@@ -54,8 +56,14 @@ def services(draw: st.DrawFn) -> dict[str, tuple[str, str]]:
 def test_bake_file_parses_and_targets_are_the_services(
     spec: dict[str, tuple[str, str]],
 ) -> None:
+    taken = {"default", "release"} | {f"docker-metadata-action-{name}" for name in spec}
     with tempfile.TemporaryDirectory() as tmp:
-        _, files = build(workspace(Path(tmp), spec))
+        root = workspace(Path(tmp), spec)
+        if taken & set(spec):
+            with pytest.raises(UvbakeError, match="is also the name of the bake"):
+                build(root)
+            return
+        _, files = build(root)
     targets = bake_blocks(files[BAKEFILE], "target")
     services = {name for name in targets if name != "_uvbake"}
     services -= {f"docker-metadata-action-{name}" for name in spec}

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from . import writer
+from . import render, writer
 from .errors import UvbakeError, one_line
 from .lock import RELOCK
 from .planner import Plan, ServicePlan, defines, find_module, source_root
+from .render import conflict_error
 from .workspace import Member
 
 PROBE = (
@@ -26,8 +27,6 @@ PROBE = (
     "print(json.dumps(importlib.metadata.packages_distributions()))"
 )
 LOCK_TIMEOUT = 30
-BAKE_GROUPS = ("default", "release")
-METADATA_TARGET = "docker-metadata-action-{}"
 FLAT_SKIP = frozenset({"tests", "test", "docs", "build", "dist"})
 
 
@@ -41,6 +40,10 @@ class Finding:
 
     def line(self) -> str:
         return one_line(self.where, self.problem, self.fix)
+
+    @classmethod
+    def of(cls, error: UvbakeError) -> Finding:
+        return cls(error.where, error.problem, error.fix)
 
 
 @dataclass(frozen=True)
@@ -277,31 +280,18 @@ def broken_handlers(plan: Plan) -> list[Finding]:
 
 def name_conflicts(plan: Plan) -> list[Finding]:
     """Service names that collide with another bake target or group of the generated file."""
-    taken = {group: f'group "{group}"' for group in BAKE_GROUPS}
-    for service in plan.services:
-        target = METADATA_TARGET.format(service.name)
-        taken[target] = f"target \"{target}\" of service '{service.name}'"
-    findings = []
-    for service in plan.services:
-        if service.name in taken:
-            findings.append(
-                Finding(
-                    service.member.pyproject,
-                    f"service name '{service.name}' is also the name of the bake "
-                    f"{taken[service.name]}",
-                    "rename the project in [project] name",
-                )
-            )
-    return findings
+    return [Finding.of(conflict_error(s, taken)) for s, taken in render.name_conflicts(plan)]
 
 
-def check(plan: Plan, *, files: Mapping[str, str]) -> list[Finding]:
-    """Every finding for the workspace of `plan`, whose generated files should be `files`."""
+def check(plan: Plan) -> list[Finding]:
+    """Every finding for the workspace of `plan`. Its generated files are compared with a
+    fresh render, which services named like a bake group or target would make fail."""
     root = plan.workspace.root
+    conflicts = name_conflicts(plan)
     return [
-        *name_conflicts(plan),
+        *conflicts,
         *broken_handlers(plan),
         *undeclared_imports(plan, distributions=distributions(root)),
-        *stale_files(root, files),
+        *([] if conflicts else stale_files(root, render.render(plan))),
         *stale_lock(root),
     ]

@@ -63,8 +63,7 @@ def write_or_check(
 def check(*, root: Path, out: TextIO = sys.stdout) -> int:
     from . import check as check_mod
 
-    the_plan, files = build(root)
-    findings = check_mod.check(the_plan, files=files)
+    findings = check_mod.check(plan(load_warned(root)))
     for finding in findings:
         out.write(finding.line() + "\n")
     return 1 if findings else 0
