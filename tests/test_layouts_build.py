@@ -172,14 +172,18 @@ def test_layouts_lock_is_current(tmp_path: Path) -> None:
 def test_libs_stage_builds_packaged_members_and_copies_virtual_ones(tmp_path: Path) -> None:
     _, files = build(layouts_workspace(tmp_path))
     assert stage(files[DOCKERFILE], "svc-notify.libs") == (
-        "FROM uvbake.builder AS svc-notify.libs\n"
+        "FROM uvbake.builder-native AS svc-notify.libs\n"
         "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
         "    --mount=type=secret,id=uv-netrc,target=/root/.netrc \\\n"
         "    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \\\n"
         "    --mount=type=bind,source=libs/common,target=/uvbake/src/libs/common,rw \\\n"
         "    --mount=type=bind,source=README.md,target=/uvbake/src/README.md \\\n"
         f"    uvbake-uv pip install --no-deps --no-sources --target {SITE} "
-        "/uvbake/src/libs/common\n"
+        "/uvbake/src/libs/common && \\\n"
+        f"    if find {SITE} -name '*.so' | grep -q .; then \\\n"
+        "      echo 'uvbake: a workspace library built native code for the build machine; "
+        "set [tool.uvbake] native-builds = false' >&2; exit 1; \\\n"
+        "    fi\n"
         "# Virtual members and the workspace root project are not built: their import "
         "packages are\n"
         "# copied as source (their third-party dependencies are in the requirements above).\n"
@@ -199,7 +203,7 @@ def test_root_project_ships_only_its_import_package(tmp_path: Path) -> None:
     ]
     assert "source=.," not in files[DOCKERFILE]
     assert stage(files[DOCKERFILE], "svc-acme-billing.app") == (
-        "FROM uvbake.builder AS svc-acme-billing.app\n"
+        "FROM uvbake.builder-native AS svc-acme-billing.app\n"
         "COPY services/billing-api/src/acme_billing /var/task/acme_billing\n"
         "COPY services/billing-api/src/billing_rules /var/task/billing_rules\n"
         "RUN python3 -m compileall -q /var/task\n"
@@ -210,7 +214,7 @@ def test_virtual_service_on_a_deep_path(tmp_path: Path) -> None:
     _, files = build(layouts_workspace(tmp_path))
     dockerfile = files[DOCKERFILE]
     assert stage(dockerfile, "svc-acme-ledger.app") == (
-        "FROM uvbake.builder AS svc-acme-ledger.app\n"
+        "FROM uvbake.builder-native AS svc-acme-ledger.app\n"
         "COPY teams/payments/lambdas/ledger/src/acme /var/task/acme\n"
         "RUN python3 -m compileall -q /var/task\n"
     )
@@ -322,7 +326,7 @@ def test_virtual_library_flat_namespace_layout(tmp_path: Path) -> None:
     ]
     _, files = build(tmp_path)
     assert stage(files[DOCKERFILE], "svc-worker.libs") == (
-        "FROM uvbake.builder AS svc-worker.libs\n"
+        "FROM uvbake.builder-native AS svc-worker.libs\n"
         "# Virtual members and the workspace root project are not built: their import "
         "packages are\n"
         "# copied as source (their third-party dependencies are in the requirements above).\n"
@@ -530,7 +534,7 @@ def test_readme_outside_the_member_is_mounted_next_to_it(tmp_path: Path) -> None
     _readme(tmp_path, "../../../README.md", files={"README.md": "# acme\n"})
     _, files = build(tmp_path)
     assert stage(files[DOCKERFILE], "svc-worker.libs") == (
-        "FROM uvbake.builder AS svc-worker.libs\n"
+        "FROM uvbake.builder-native AS svc-worker.libs\n"
         "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
         "    --mount=type=secret,id=uv-netrc,target=/root/.netrc \\\n"
         "    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \\\n"
@@ -538,7 +542,11 @@ def test_readme_outside_the_member_is_mounted_next_to_it(tmp_path: Path) -> None
         "target=/uvbake/src/services/common/log,rw \\\n"
         "    --mount=type=bind,source=README.md,target=/uvbake/src/README.md \\\n"
         f"    uvbake-uv pip install --no-deps --no-sources --target {SITE} "
-        "/uvbake/src/services/common/log\n"
+        "/uvbake/src/services/common/log && \\\n"
+        f"    if find {SITE} -name '*.so' | grep -q .; then \\\n"
+        "      echo 'uvbake: a workspace library built native code for the build machine; "
+        "set [tool.uvbake] native-builds = false' >&2; exit 1; \\\n"
+        "    fi\n"
     )
 
 

@@ -711,5 +711,5 @@ def test_library_versioned_from_git_gets_its_version_from_the_build(
         f"SETUPTOOLS_SCM_PRETEND_VERSION={version} "
         f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_COMMON_LOG={version} uvbake-uv pip install "
         "--no-deps --no-sources --target /var/lang/lib/python3.13/site-packages "
-        "/uvbake/src/services/common/log /uvbake/src/services/common/plain"
+        "/uvbake/src/services/common/log /uvbake/src/services/common/plain && \\"
     ]

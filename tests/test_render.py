@@ -103,3 +103,25 @@ def test_dockerfile_mounts_only_each_services_closure(tmp_path: Path) -> None:
 def test_hcl_strings_cannot_interpolate() -> None:
     assert hcl_string('a "b" ${c} %{d}\n') == '"a \\"b\\" $${c} %%{d}\\n"'
     assert load_hcl(f"x = {hcl_string('${danger}')}\n")["x"] == "${danger}"
+
+
+def test_native_builds_can_be_turned_off(tmp_path: Path) -> None:
+    """With native-builds = false every builder runs on the target platform (a base image
+    published for that platform alone), and no stage asks for the build platform's image."""
+    root = seed_workspace(tmp_path)
+    native = build(root)[1][DOCKERFILE]
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace(
+            "[tool.uvbake]\n", "[tool.uvbake]\nnative-builds = false\n"
+        ),
+        encoding="utf-8",
+    )
+    emulated = build(root)[1][DOCKERFILE]
+    assert "FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS uvbake.builder-native" in native
+    assert "FROM uvbake.builder-native AS svc-api.libs" in native
+    assert "uvbake.builder-native" not in emulated
+    assert "--platform=$BUILDPLATFORM ${BASE_IMAGE}" not in emulated
+    assert "FROM uvbake.builder AS svc-api.libs" in emulated
+    assert "FROM uvbake.builder AS svc-api.app" in emulated
+    assert "-name '*.so'" in native and "-name '*.so'" not in emulated

@@ -19,6 +19,13 @@ COPY services/ingestion_worker/pyproject.toml /services/ingestion_worker/
 COPY services/notifications/pyproject.toml /services/notifications/
 COPY services/orders/pyproject.toml /services/orders/
 
+# The builders: the base image with uv. Each stage below starts from an empty site-packages
+# and installs into the path the image uses, so the .pyc files it compiles name their real
+# source paths. Private index credentials come only from BuildKit secrets (never ARG, ENV or
+# a layer): "uv-netrc" is mounted as ~/.netrc, and "uv-env" holds KEY=value lines such as
+# UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD, read just for the uv call (uvbake-uv).
+# Under emulation (an arm64 image built on an amd64 host) uv's parallel bytecode
+# compilation can deadlock in QEMU (astral-sh/uv#6105), so it gets one worker there.
 FROM ${BASE_IMAGE} AS uvbake.builder
 COPY --from=uvbake.uv /uv /usr/local/bin/uv
 ARG BUILDPLATFORM
@@ -30,14 +37,29 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON=/var/lang/bin/python3 \
     UVBAKE_BUILDPLATFORM=$BUILDPLATFORM \
     UVBAKE_TARGETPLATFORM=$TARGETPLATFORM
-# Each stage below starts from an empty site-packages and installs into the path the
-# image uses, so the .pyc files it compiles name their real source paths.
 RUN mv /var/lang/lib/python3.13/site-packages /var/lang/lib/python3.13/site-packages.base && mkdir /var/lang/lib/python3.13/site-packages
-# Private index credentials come only from BuildKit secrets (never ARG, ENV or a layer):
-# "uv-netrc" is mounted as ~/.netrc, and "uv-env" holds KEY=value lines such as
-# UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD, read just for the uv call.
-# Under emulation (an arm64 image built on an amd64 host) uv's parallel bytecode
-# compilation can deadlock in QEMU (astral-sh/uv#6105), so it gets one worker there.
+COPY --chmod=755 <<'SH' /usr/local/bin/uvbake-uv
+#!/bin/sh
+if [ "$UVBAKE_BUILDPLATFORM" != "$UVBAKE_TARGETPLATFORM" ]; then export UV_CONCURRENT_INSTALLS=1; fi
+if [ -f /run/secrets/uv-env ]; then set -a; . /run/secrets/uv-env; set +a; fi
+exec uv "$@"
+SH
+
+# The same base image for the machine that runs the build: workspace code (libraries and
+# services, pure Python) is built and byte-compiled here without emulation; .pyc files
+# depend only on the Python version, which is the same in every platform of the image.
+FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS uvbake.builder-native
+COPY --from=uvbake.uv-native /uv /usr/local/bin/uv
+ARG BUILDPLATFORM
+ARG TARGETPLATFORM
+ENV UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_NO_INSTALLER_METADATA=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PYTHON=/var/lang/bin/python3 \
+    UVBAKE_BUILDPLATFORM=$BUILDPLATFORM \
+    UVBAKE_TARGETPLATFORM=$BUILDPLATFORM
+RUN mv /var/lang/lib/python3.13/site-packages /var/lang/lib/python3.13/site-packages.base && mkdir /var/lang/lib/python3.13/site-packages
 COPY --chmod=755 <<'SH' /usr/local/bin/uvbake-uv
 #!/bin/sh
 if [ "$UVBAKE_BUILDPLATFORM" != "$UVBAKE_TARGETPLATFORM" ]; then export UV_CONCURRENT_INSTALLS=1; fi
@@ -49,7 +71,7 @@ SH
 FROM uvbake.uv-native AS uvbake.all-requirements
 RUN --mount=type=bind,from=uvbake.manifests,target=/src --mount=type=tmpfs,target=/tmp ["/uv", "export", "--directory", "/src", "--frozen", "--all-packages", "--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate", "--output-file", "/requirements.txt"]
 
-FROM uvbake.builder AS uvbake.core-requirements
+FROM uvbake.builder-native AS uvbake.core-requirements
 COPY --from=uvbake.all-requirements /requirements.txt /uvbake/all.txt
 RUN python3 - /uvbake/all.txt /uvbake/core.txt annotated-types orjson pydantic pydantic-core typing-extensions typing-inspection <<'PY'
 import re, sys
@@ -84,14 +106,17 @@ RUN --mount=type=cache,target=/root/.cache/uv \
       uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
-FROM uvbake.builder AS svc-ingestion-worker.libs
+FROM uvbake.builder-native AS svc-ingestion-worker.libs
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     --mount=type=bind,source=services/common/logging,target=/uvbake/src/services/common/logging,rw \
-    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging
+    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging && \
+    if find /var/lang/lib/python3.13/site-packages -name '*.so' | grep -q .; then \
+      echo 'uvbake: a workspace library built native code for the build machine; set [tool.uvbake] native-builds = false' >&2; exit 1; \
+    fi
 
-FROM uvbake.builder AS svc-ingestion-worker.app
+FROM uvbake.builder-native AS svc-ingestion-worker.app
 COPY services/ingestion_worker/src/ingestion_worker /var/task/ingestion_worker
 RUN python3 -m compileall -q /var/task
 
@@ -115,15 +140,18 @@ RUN --mount=type=cache,target=/root/.cache/uv \
       uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
-FROM uvbake.builder AS svc-notifications.libs
+FROM uvbake.builder-native AS svc-notifications.libs
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     --mount=type=bind,source=services/common/logging,target=/uvbake/src/services/common/logging,rw \
     --mount=type=bind,source=services/common/models,target=/uvbake/src/services/common/models,rw \
-    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging /uvbake/src/services/common/models
+    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging /uvbake/src/services/common/models && \
+    if find /var/lang/lib/python3.13/site-packages -name '*.so' | grep -q .; then \
+      echo 'uvbake: a workspace library built native code for the build machine; set [tool.uvbake] native-builds = false' >&2; exit 1; \
+    fi
 
-FROM uvbake.builder AS svc-notifications.app
+FROM uvbake.builder-native AS svc-notifications.app
 COPY services/notifications/src/notifications /var/task/notifications
 RUN python3 -m compileall -q /var/task
 
@@ -147,15 +175,18 @@ RUN --mount=type=cache,target=/root/.cache/uv \
       uvbake-uv pip install --no-deps --require-hashes --target /var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt; \
     fi
 
-FROM uvbake.builder AS svc-orders.libs
+FROM uvbake.builder-native AS svc-orders.libs
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
     --mount=type=bind,source=services/common/logging,target=/uvbake/src/services/common/logging,rw \
     --mount=type=bind,source=services/common/models,target=/uvbake/src/services/common/models,rw \
-    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging /uvbake/src/services/common/models
+    uvbake-uv pip install --no-deps --no-sources --target /var/lang/lib/python3.13/site-packages /uvbake/src/services/common/logging /uvbake/src/services/common/models && \
+    if find /var/lang/lib/python3.13/site-packages -name '*.so' | grep -q .; then \
+      echo 'uvbake: a workspace library built native code for the build machine; set [tool.uvbake] native-builds = false' >&2; exit 1; \
+    fi
 
-FROM uvbake.builder AS svc-orders.app
+FROM uvbake.builder-native AS svc-orders.app
 COPY services/orders/src/orders /var/task/orders
 RUN python3 -m compileall -q /var/task
 

@@ -32,6 +32,7 @@ ROOT_KEYS: Mapping[str, tuple[str, Any]] = {
     "uv-image": _STR,
     "registry": _STR,
     "arm64-runner": _STR,
+    "native-builds": _BOOL,
 }
 MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
     "service": _BOOL,
@@ -83,3 +84,5 @@ class Settings:
     uv_image: str
     registry: str
     arm64_runner: str | None = None
+    # Build workspace code on the build machine's platform (the base image must have it).
+    native_builds: bool = True

@@ -135,6 +135,8 @@ def render(plan: Plan) -> dict[str, str]:
         "registry": settings.registry,
         "platform": settings.platform,
         "site": plan.site_packages,
+        "native": settings.native_builds,
+        "workspace_builder": f"uvbake.builder{'-native' if settings.native_builds else ''}",
         "core": plan.core,
         "core_indexes": _index_options(
             plan,

@@ -369,6 +369,7 @@ def _settings(root: Path, raw: dict[str, Any], lock: Lock) -> config.Settings:
         uv_image=raw.get("uv-image", f"ghcr.io/astral-sh/uv:{config.UV_VERSION}"),
         registry=raw.get("registry", "local"),
         arm64_runner=raw.get("arm64-runner"),
+        native_builds=raw.get("native-builds", True),
     )
 
 
