@@ -28,15 +28,21 @@ EXPECTED = {
 }
 
 
-def test_every_layout_builds_and_answers(tmp_path: Path) -> None:
-    require_engine()
-    root = layouts_workspace(tmp_path / "ws")
+def _generate_and_bake(root: Path) -> str:
+    """`uvbake generate && docker buildx bake` in `root`; the tag the images got."""
     generated = subprocess.run(
         [sys.executable, "-m", "uvbake", "generate"], cwd=root, capture_output=True, text=True
     )
     assert generated.returncode == 0, generated.stderr
     tag = f"t{uuid.uuid4().hex[:10]}"
     bake(root, tag=tag)
+    return tag
+
+
+def test_every_layout_builds_and_answers(tmp_path: Path) -> None:
+    require_engine()
+    root = layouts_workspace(tmp_path / "ws")
+    tag = _generate_and_bake(root)
     answers = {service: invoke(f"{REGISTRY}/{service}:{tag}", {"ping": 1}) for service in EXPECTED}
     assert answers == {
         service: {"statusCode": 200, "service": service, "uses": uses}
@@ -104,11 +110,6 @@ def test_library_versioned_from_git_builds_without_git(tmp_path: Path) -> None:
     """The build context has no .git: the generated build tells hatch-vcs the version."""
     require_engine()
     root = _vcs_workspace(tmp_path / "ws")
-    generated = subprocess.run(
-        [sys.executable, "-m", "uvbake", "generate"], cwd=root, capture_output=True, text=True
-    )
-    assert generated.returncode == 0, generated.stderr
-    tag = f"t{uuid.uuid4().hex[:10]}"
-    bake(root, tag=tag)
+    tag = _generate_and_bake(root)
     # uv.lock records no version for a dynamic one, so the build is told 0.0.0.
     assert invoke(f"{REGISTRY}/api:{tag}", {}) == {"stamp": "0.0.0"}
