@@ -18,16 +18,22 @@ from packaging.utils import canonicalize_name
 from . import render, writer
 from .errors import UvbakeError, one_line
 from .lock import RELOCK
-from .planner import Plan, ServicePlan, defines, find_module, source_root
-from .render import conflict_error
-from .workspace import Member
+from .planner import (
+    Plan,
+    ServicePlan,
+    defines,
+    discovered_packages,
+    find_module,
+    package_source,
+    source_root,
+)
+from .workspace import Member, Workspace
 
 PROBE = (
     "import importlib.metadata, json; "
     "print(json.dumps(importlib.metadata.packages_distributions()))"
 )
 LOCK_TIMEOUT = 30
-FLAT_SKIP = frozenset({"tests", "test", "docs", "build", "dist"})
 
 
 @dataclass(frozen=True)
@@ -111,27 +117,15 @@ def imports(tree: ast.Module) -> list[Import]:
     return sorted(found, key=lambda i: (i.line, i.module))
 
 
-def member_packages(root: Path, member: Member) -> dict[str, Path]:
-    """The import packages a member ships: everything under src/, or the packages of a flat
-    layout, plus any [tool.uvbake] packages."""
-    base = root / source_root(root, member)
-    src_layout = base != root / member.path
-    found: dict[str, Path] = {}
-    entries = sorted(base.iterdir()) if base.is_dir() else []
-    for entry in entries:
-        if src_layout:
-            package = any(entry.rglob("*.py")) if entry.is_dir() else False
-        else:
-            package = (entry / "__init__.py").is_file() and entry.name not in FLAT_SKIP
-        if package and entry.name.isidentifier():
-            found[entry.name] = entry
-        elif entry.suffix == ".py" and entry.stem.isidentifier() and src_layout:
-            found[entry.stem] = entry
-    for name in [member.name.replace("-", "_"), *member.settings.get("packages", [])]:
-        for path in (base / name, base / f"{name}.py"):
-            if path.exists():
-                found[name] = path
-    return found
+def member_packages(ws: Workspace, member: Member) -> dict[str, Path]:
+    """The import packages a member ships, as the planner finds them, plus any
+    [tool.uvbake] packages: import name -> file or folder."""
+    found = list(discovered_packages(ws, member))
+    for name in member.settings.get("packages") or []:
+        source = package_source(ws.root, member, name)
+        if source is not None:
+            found.append(source)
+    return {a.dest.removesuffix(".py"): ws.root / a.source for a in found}
 
 
 def _python_files(path: Path) -> list[Path]:
@@ -168,7 +162,7 @@ def undeclared_imports(
     """Imports of a service's code and local libraries that its dependencies do not cover."""
     root = plan.workspace.root
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    shipped = {m.name: member_packages(root, m) for m in plan.workspace.members}
+    shipped = {m.name: member_packages(plan.workspace, m) for m in plan.workspace.members}
     owners = {
         name: member
         for member in plan.workspace.members
@@ -280,7 +274,7 @@ def broken_handlers(plan: Plan) -> list[Finding]:
 
 def name_conflicts(plan: Plan) -> list[Finding]:
     """Service names that collide with another bake target or group of the generated file."""
-    return [Finding.of(conflict_error(s, taken)) for s, taken in render.name_conflicts(plan)]
+    return [Finding.of(error) for error in render.name_conflicts(plan)]
 
 
 def check(plan: Plan) -> list[Finding]:

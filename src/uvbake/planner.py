@@ -326,7 +326,7 @@ def _flat_entry(entry: Path, *, module: str, skip: frozenset[str]) -> bool:
     return any((child / "__init__.py").is_file() for child in entry.iterdir() if child.is_dir())
 
 
-def _package_source(root: Path, member: Member, name: str) -> AppSource | None:
+def package_source(root: Path, member: Member, name: str) -> AppSource | None:
     base = source_root(root, member)
     if (root / base / name).is_dir():
         return AppSource(source=(base / name).as_posix(), dest=name)
@@ -360,7 +360,7 @@ def shipped_packages(ws: Workspace, member: Member) -> tuple[AppSource, ...]:
         return discovered_packages(ws, member)
     out = []
     for name in names:
-        found = _package_source(ws.root, member, name)
+        found = package_source(ws.root, member, name)
         if found is None:
             raise UvbakeError(
                 member.pyproject,
@@ -431,7 +431,7 @@ def _app_sources(ws: Workspace, member: Member, handler: str) -> tuple[AppSource
         {} if explicit else {a.dest.removesuffix(".py"): a for a in discovered_packages(ws, member)}
     )
     for name in names:
-        source = found.get(name) or _package_source(ws.root, member, name)
+        source = found.get(name) or package_source(ws.root, member, name)
         if source is None:
             base = source_root(ws.root, member).as_posix()
             raise UvbakeError(

@@ -21,21 +21,22 @@ BAKE_GROUPS = ("default", "release")
 METADATA_TARGET = "docker-metadata-action-{}"
 
 
-def name_conflicts(plan: Plan) -> list[tuple[ServicePlan, str]]:
-    """Services whose name is also a group or another target of the bake file, with that."""
+def name_conflicts(plan: Plan) -> list[UvbakeError]:
+    """An error for each service whose name is also a group or another target of the bake
+    file."""
     taken = {group: f'group "{group}"' for group in BAKE_GROUPS}
     for service in plan.services:
         target = METADATA_TARGET.format(service.name)
         taken[target] = f"target \"{target}\" of service '{service.name}'"
-    return [(s, taken[s.name]) for s in plan.services if s.name in taken]
-
-
-def conflict_error(service: ServicePlan, taken: str) -> UvbakeError:
-    return UvbakeError(
-        service.member.pyproject,
-        f"service name '{service.name}' is also the name of the bake {taken}",
-        "rename the project in [project] name",
-    )
+    return [
+        UvbakeError(
+            s.member.pyproject,
+            f"service name '{s.name}' is also the name of the bake {taken[s.name]}",
+            "rename the project in [project] name",
+        )
+        for s in plan.services
+        if s.name in taken
+    ]
 
 
 def hcl_string(value: Any) -> str:
@@ -123,8 +124,8 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
 
 def render(plan: Plan) -> dict[str, str]:
     """Map each generated file's path (relative to the workspace root) to its text."""
-    for service, taken in name_conflicts(plan)[:1]:
-        raise conflict_error(service, taken)
+    for conflict in name_conflicts(plan)[:1]:
+        raise conflict
     settings = plan.workspace.settings
     env = _environment()
     context = {
