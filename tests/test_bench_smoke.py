@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from engine import require_engine
-from uvbake.commands import build
+from uvbake.commands import generated_files
 
 BENCH = Path(__file__).resolve().parents[1] / "bake" / "bench" / "workspace.py"
 
@@ -52,7 +52,7 @@ def test_one_target_per_service(tmp_path: Path) -> None:
         root = bench.make_workspace(tmp_path / "ws", services=2, libs=1)
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"uv lock failed (no index access?): {exc}")
-    the_plan, files = build(root)
+    the_plan, files = generated_files(root)
     assert [s.name for s in the_plan.services] == ["svc-00", "svc-01"]
     assert [s.handler for s in the_plan.services] == ["svc_00.main.handler", "svc_01.main.handler"]
     assert [m.name for m in the_plan.libraries] == ["bench-lambdas", "common-lib-00"]

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from helpers import seed_workspace
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
@@ -107,3 +109,28 @@ def test_root_option(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE, copy)
     result = uvbake("generate", "--check", "--root", str(copy), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_bug_exits_3_with_one_line_and_the_traceback_only_with_verbose(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from uvbake.errors import BUG, USER_ERROR, UvbakeError, handled
+
+    with handled() as outcome:
+        raise KeyError("oops")
+    quiet = capsys.readouterr().err
+    assert outcome.code == BUG
+    assert quiet == (
+        "uvbake: internal error: KeyError: 'oops'; this is a bug in uvbake, please report it "
+        "(run again with -v for the traceback)\n"
+    )
+    with handled(verbose=True) as outcome:
+        raise KeyError("oops")
+    loud = capsys.readouterr().err
+    assert outcome.code == BUG
+    assert loud.startswith("Traceback (most recent call last):")
+    assert loud.endswith(quiet)
+    with handled() as outcome:
+        raise UvbakeError("pyproject.toml", "is broken", "fix it")
+    assert outcome.code == USER_ERROR
+    assert capsys.readouterr().err == "uvbake: error: pyproject.toml: is broken; fix it\n"

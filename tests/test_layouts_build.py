@@ -29,7 +29,7 @@ from helpers import (
 )
 from uvbake.affected import affected
 from uvbake.check import undeclared_imports
-from uvbake.commands import build
+from uvbake.commands import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.planner import Plan, ServicePlan, plan
 from uvbake.render import BAKEFILE, DOCKERFILE, _export
@@ -142,7 +142,7 @@ def test_layouts_plan(tmp_path: Path) -> None:
 
 
 def test_layouts_generated_files_match_golden(tmp_path: Path) -> None:
-    _, files = build(layouts_workspace(tmp_path))
+    _, files = generated_files(layouts_workspace(tmp_path))
     for name in (DOCKERFILE, BAKEFILE):
         golden = GOLDEN / f"layouts.{name}"
         if os.environ.get("UVBAKE_UPDATE_GOLDEN"):
@@ -170,7 +170,7 @@ def test_layouts_lock_is_current(tmp_path: Path) -> None:
 
 
 def test_libs_stage_builds_packaged_members_and_copies_virtual_ones(tmp_path: Path) -> None:
-    _, files = build(layouts_workspace(tmp_path))
+    _, files = generated_files(layouts_workspace(tmp_path))
     assert stage(files[DOCKERFILE], "svc-notify.libs") == (
         "FROM uvbake.builder-native AS svc-notify.libs\n"
         "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
@@ -194,7 +194,7 @@ def test_libs_stage_builds_packaged_members_and_copies_virtual_ones(tmp_path: Pa
 
 
 def test_root_project_ships_only_its_import_package(tmp_path: Path) -> None:
-    _, files = build(layouts_workspace(tmp_path))
+    _, files = generated_files(layouts_workspace(tmp_path))
     libs = stage(files[DOCKERFILE], "svc-acme-billing.libs")
     assert libs.splitlines()[-3:] == [
         f"COPY src/acme_platform {SITE}/acme_platform",
@@ -211,7 +211,7 @@ def test_root_project_ships_only_its_import_package(tmp_path: Path) -> None:
 
 
 def test_virtual_service_on_a_deep_path(tmp_path: Path) -> None:
-    _, files = build(layouts_workspace(tmp_path))
+    _, files = generated_files(layouts_workspace(tmp_path))
     dockerfile = files[DOCKERFILE]
     assert stage(dockerfile, "svc-acme-ledger.app") == (
         "FROM uvbake.builder-native AS svc-acme-ledger.app\n"
@@ -285,7 +285,7 @@ def test_requirements_guard_accepts_url_requirements(tmp_path: Path) -> None:
             "services/a/src/a/main.py": HANDLER,
         },
     )
-    the_plan, files = build(root)
+    the_plan, files = generated_files(root)
     assert the_plan.services[0].third_party == (("six", "1.17.0"),)
     requirements = exported(manifests_only(root, tmp_path / "manifests"), "a")
     assert requirements == f"six @ {wheel} \\\n    --hash={digest}\n"
@@ -324,7 +324,7 @@ def test_virtual_library_flat_namespace_layout(tmp_path: Path) -> None:
     assert summary(worker)["libraries"] == [
         ("common-log", False, (), [("services/common/log/acme", "acme")])
     ]
-    _, files = build(tmp_path)
+    _, files = generated_files(tmp_path)
     assert stage(files[DOCKERFILE], "svc-worker.libs") == (
         "FROM uvbake.builder-native AS svc-worker.libs\n"
         "# Virtual members and the workspace root project are not built: their import "
@@ -370,7 +370,7 @@ def test_virtual_library_single_module_flat_layout(tmp_path: Path) -> None:
 
 def test_virtual_library_without_code_ships_only_its_dependencies(tmp_path: Path) -> None:
     _virtual_log(tmp_path, {})
-    _, files = build(tmp_path)
+    _, files = generated_files(tmp_path)
     worker = plan(load(tmp_path)).services[1]
     assert summary(worker)["libraries"] == [("common-log", False, (), [])]
     assert summary(worker)["third_party"] == ["orjson"]
@@ -532,7 +532,7 @@ def _readme(root: Path, value: str, *, files: dict[str, str] | None = None) -> P
 
 def test_readme_outside_the_member_is_mounted_next_to_it(tmp_path: Path) -> None:
     _readme(tmp_path, "../../../README.md", files={"README.md": "# acme\n"})
-    _, files = build(tmp_path)
+    _, files = generated_files(tmp_path)
     assert stage(files[DOCKERFILE], "svc-worker.libs") == (
         "FROM uvbake.builder-native AS svc-worker.libs\n"
         "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
@@ -629,7 +629,7 @@ def test_service_needed_by_another_is_installed_there_and_keeps_its_image(tmp_pa
             ),
         },
     )
-    the_plan, files = build(tmp_path)
+    the_plan, files = generated_files(tmp_path)
     api, worker = the_plan.services
     assert api.installs == ("services/common/log", "services/common/models", "services/worker")
     assert worker.installs == ("services/common/log",)

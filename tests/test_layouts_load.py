@@ -28,7 +28,7 @@ from helpers import (
     uv_lock,
     wheel,
 )
-from uvbake.commands import build
+from uvbake.commands import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.lock import git_packages, index_urls, local_packages
 from uvbake.planner import plan
@@ -358,7 +358,7 @@ def test_indexes_a_service_installs_from(tmp_path: Path) -> None:
 
 
 def test_the_install_step_names_each_index_it_needs(tmp_path: Path) -> None:
-    _, files = build(private_index_workspace(tmp_path))
+    _, files = generated_files(private_index_workspace(tmp_path))
     installs = [
         line.strip()
         for line in files["uvbake.Dockerfile"].splitlines()
@@ -463,7 +463,7 @@ def test_dynamic_version(
     )
     ws = load(tmp_path)
     assert [(m.name, m.version) for m in ws.members] == [("api", version)]
-    _, files = build(tmp_path)
+    _, files = generated_files(tmp_path)
     labels = bake_blocks(files[BAKEFILE], "target")["api"]["labels"]
     assert labels == {
         "dev.uvbake.handler": "api.main.handler",
@@ -651,7 +651,7 @@ def large(root: Path, *, services: int, libraries: int) -> Path:
 
 def test_large_workspace(tmp_path: Path) -> None:
     large(tmp_path, services=45, libraries=40)
-    result, files = build(tmp_path)
+    result, files = generated_files(tmp_path)
     names = [f"svc-{n:02}" for n in range(45)]
     assert [s.name for s in result.services] == names
     assert len(result.libraries) == 40
@@ -701,7 +701,7 @@ def test_library_versioned_from_git_gets_its_version_from_the_build(
             "uv.lock": lock.replace(entry, pinned),
         },
     )
-    _, files = build(tmp_path)
+    _, files = generated_files(tmp_path)
     installs = [
         line.strip()
         for line in files["uvbake.Dockerfile"].splitlines()

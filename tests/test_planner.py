@@ -14,7 +14,7 @@ from helpers import (
     seed_workspace,
 )
 from uvbake.errors import UvbakeError
-from uvbake.planner import glob_match, plan
+from uvbake.planner import plan
 from uvbake.workspace import load
 
 
@@ -123,17 +123,3 @@ def test_service_globs_are_configurable(tmp_path: Path) -> None:
     )
     assert [s.name for s in plan(load(tmp_path)).services] == ["api"]
     assert plan(load(tmp_path)).core == ()
-
-
-@pytest.mark.parametrize(
-    ("path", "pattern", "expected"),
-    [
-        ("services/api", "services/*", True),
-        ("services/common/log", "services/*", False),
-        ("services/common/log", "services/**", True),
-        ("teams/x/api", "teams/**/api", True),
-        ("api", "**/api", True),
-    ],
-)
-def test_glob_match(path: str, pattern: str, expected: bool) -> None:
-    assert glob_match(path, pattern) is expected

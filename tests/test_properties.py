@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
 from helpers import HANDLER, bake_blocks, build_tree, lock_text, member_lock, root_pyproject
-from uvbake.commands import build
+from uvbake.commands import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.render import BAKEFILE
 
@@ -61,9 +61,9 @@ def test_bake_file_parses_and_targets_are_the_services(
         root = workspace(Path(tmp), spec)
         if taken & set(spec):
             with pytest.raises(UvbakeError, match="is also the name of the bake"):
-                build(root)
+                generated_files(root)
             return
-        _, files = build(root)
+        _, files = generated_files(root)
     targets = bake_blocks(files[BAKEFILE], "target")
     services = {name for name in targets if name != "_uvbake"}
     services -= {f"docker-metadata-action-{name}" for name in spec}

@@ -6,14 +6,14 @@ import re
 from pathlib import Path
 
 from helpers import bake_blocks, load_hcl, seed_workspace
-from uvbake.commands import build
+from uvbake.commands import generated_files
 from uvbake.render import BAKEFILE, DOCKERFILE, hcl_string
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
 def test_generated_files_match_golden(tmp_path: Path) -> None:
-    _, files = build(seed_workspace(tmp_path))
+    _, files = generated_files(seed_workspace(tmp_path))
     for name, text in files.items():
         golden = GOLDEN / f"seed.{name}"
         if os.environ.get("UVBAKE_UPDATE_GOLDEN"):
@@ -22,7 +22,7 @@ def test_generated_files_match_golden(tmp_path: Path) -> None:
 
 
 def test_bake_file_parses_and_has_one_target_per_service(tmp_path: Path) -> None:
-    _, files = build(seed_workspace(tmp_path))
+    _, files = generated_files(seed_workspace(tmp_path))
     targets = bake_blocks(files[BAKEFILE], "target")
     assert set(targets) == {
         "_uvbake",
@@ -71,7 +71,7 @@ def evaluate(expr: object, **variables: str) -> list[str]:
 
 
 def test_cache_presets_follow_the_cache_variable(tmp_path: Path) -> None:
-    _, files = build(seed_workspace(tmp_path))
+    _, files = generated_files(seed_workspace(tmp_path))
     api = bake_blocks(files[BAKEFILE], "target")["api"]
     assert bake_blocks(files[BAKEFILE], "variable")["CACHE"] == {"default": ""}
     env = {"REGISTRY": "123.dkr.ecr.eu-west-1.amazonaws.com"}
@@ -89,7 +89,7 @@ def test_cache_presets_follow_the_cache_variable(tmp_path: Path) -> None:
 
 
 def test_dockerfile_mounts_only_each_services_closure(tmp_path: Path) -> None:
-    _, files = build(seed_workspace(tmp_path))
+    _, files = generated_files(seed_workspace(tmp_path))
     dockerfile = files[DOCKERFILE]
     worker = dockerfile.split("AS svc-worker.libs", 1)[1].split("FROM", 1)[0]
     assert "source=services/common/log," in worker
@@ -109,7 +109,7 @@ def test_native_builds_can_be_turned_off(tmp_path: Path) -> None:
     """With native-builds = false every builder runs on the target platform (a base image
     published for that platform alone), and no stage asks for the build platform's image."""
     root = seed_workspace(tmp_path)
-    native = build(root)[1][DOCKERFILE]
+    native = generated_files(root)[1][DOCKERFILE]
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text(encoding="utf-8").replace(
@@ -117,7 +117,7 @@ def test_native_builds_can_be_turned_off(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    emulated = build(root)[1][DOCKERFILE]
+    emulated = generated_files(root)[1][DOCKERFILE]
     assert "FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS uvbake.builder-native" in native
     assert "FROM uvbake.builder-native AS svc-api.libs" in native
     assert "uvbake.builder-native" not in emulated

@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from progress import run_counts
 from workspace import lock_workspace, make_workspace
 
-from uvbake.commands import build
+from uvbake.commands import generated_files
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_DOCKERFILE = Path(__file__).resolve().parent / "seed" / "Dockerfile"
@@ -115,7 +115,7 @@ def prepare_workspace(root: Path, *, services: int, libs: int) -> list[Service]:
         _add_dependency(lib, "==".join(LIBRARY_PIN[:2]))
     lock_workspace(root)
     (root / "seed.Dockerfile").write_text(SEED_DOCKERFILE.read_text(encoding="utf-8"), "utf-8")
-    plan, _ = build(root)
+    plan, _ = generated_files(root)
     found = [
         Service(
             folder=s.member.folder,

@@ -8,7 +8,7 @@ each library, every size with the same large third-party set of 300+ locked pack
 
 - the whole process `python -m uvbake generate --root W --stdout > /dev/null`: 5 runs, the
   best wall time of the first 3, the median of all 5 and the least CPU time (user + system);
-- the in-process core `uvbake.commands.build(root)` (load, plan, render): the same figures;
+- the in-process core `uvbake.commands.generated_files(root)` (load, plan, render): the same figures;
 - the interpreter start-up plus uvbake's imports (`python -c "import uvbake.cli"`), once.
 
 With --workdir, workspaces already generated there with the same parameters are reused
@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from workspace import EXTRA, lock_workspace, make_workspace, uv_binary
 
-from uvbake.commands import build
+from uvbake.commands import generated_files
 
 REPO = Path(__file__).resolve().parents[2]
 RUNS = 5
@@ -126,12 +126,12 @@ def _process(root: Path) -> None:
 
 def measure(workdir: Path, members: int) -> Row:
     root, lock_seconds = _workspace(workdir, members)
-    the_plan, files = build(root)
+    the_plan, files = generated_files(root)
     lock = the_plan.workspace.lock
     text = (root / "uv.lock").read_text(encoding="utf-8")
     lock_packages = text.count("\n[[package]]\n")
     process_runs, process_cpu = _times(lambda: _process(root))
-    core_runs, core_cpu = _times(lambda: build(root))
+    core_runs, core_cpu = _times(lambda: generated_files(root))
     process, core = _best_median(process_runs), _best_median(core_runs)
     services, libs = split(members)
     return Row(
@@ -189,7 +189,7 @@ def _ms(seconds: float) -> str:
 
 
 def profile(root: Path, top: int = 10) -> list[tuple[str, float]]:
-    """uvbake's functions with the largest share of one profiled `build(root)`."""
+    """uvbake's functions with the largest share of one profiled `generated_files(root)`."""
     profiler = cProfile.Profile()
     profiler.runcall(build, root)
     stats = pstats.Stats(profiler)
@@ -222,7 +222,7 @@ def report(
         " members, all 64 extra packages), so every size locks the same 300+ third-party"
         " packages; only the member count grows. *Process* is the whole command"
         " `python -m uvbake generate --root W --stdout > /dev/null`; *in-process* is"
-        " `uvbake.commands.build(root)` (load, plan, render) in a warm interpreter. Best of 3"
+        " `uvbake.commands.generated_files(root)` (load, plan, render) in a warm interpreter. Best of 3"
         " runs and median of 5 (wall time), and the least CPU time (user + system) of the"
         " 5, which other load on the machine disturbs less. *Per added member* is the"
         " in-process CPU time added per member"

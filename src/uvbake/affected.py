@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .config import MACHINES
 from .errors import UvbakeError
-from .lock import Lock, load_lock
-from .planner import Plan, ServicePlan, marker_environment, split_closure
+from .lock import Lock, load_lock, marker_environment, split_closure
+from .planner import Plan, ServicePlan
 from .render import BAKEFILE, DOCKERFILE, DOCKERIGNORE
 
 LOCKFILE = "uv.lock"
@@ -117,7 +118,9 @@ def _third_party_at(
     plan: Plan, service: ServicePlan, lock: Lock
 ) -> frozenset[tuple[str, str]] | None:
     """The third-party pins the service installs from an older `lock`, or None if it cannot say."""
-    env = marker_environment(platform=service.platform, python=plan.workspace.settings.python)
+    env = marker_environment(
+        machine=MACHINES[service.platform], python=plan.workspace.settings.python
+    )
     start = lock.candidates(service.name)
     if not start:
         return None

@@ -16,17 +16,10 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from . import render, writer
+from .discovery import defines, discovered_packages, find_module, package_source, source_root
 from .errors import UvbakeError, one_line
 from .lock import RELOCK
-from .planner import (
-    Plan,
-    ServicePlan,
-    defines,
-    discovered_packages,
-    find_module,
-    package_source,
-    source_root,
-)
+from .planner import Plan, ServicePlan
 from .workspace import Member, Workspace
 
 PROBE = (
@@ -121,7 +114,7 @@ def member_packages(ws: Workspace, member: Member) -> dict[str, Path]:
     """The import packages a member ships, as the planner finds them, plus any
     [tool.uvbake] packages: import name -> file or folder."""
     found = list(discovered_packages(ws, member))
-    for name in member.settings.get("packages") or []:
+    for name in member.settings.packages or ():
         source = package_source(ws.root, member, name)
         if source is not None:
             found.append(source)
@@ -256,7 +249,7 @@ def broken_handlers(plan: Plan) -> list[Finding]:
     findings = []
     for service in plan.services:
         member = service.member
-        if "handler" not in member.settings:
+        if member.settings.handler is None:
             continue
         module, _, function = service.handler.rpartition(".")
         path = find_module(root, member, module)

@@ -1,16 +1,17 @@
-"""The typer front end. `main` is the one place that turns errors into exit codes."""
+"""The typer front end: options in, one command call out. Exit codes come from
+`errors.handled`, the one place that turns errors into them."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from . import commands
-from .errors import UvbakeError
+from .errors import Outcome, handled
 
 app = typer.Typer(
     add_completion=False,
@@ -23,17 +24,35 @@ RootOption = Annotated[
 ]
 
 
-def _run(command: Callable[..., int], **kwargs: object) -> None:
-    try:
-        code = command(**kwargs)
-    except UvbakeError as exc:
-        print(f"uvbake: error: {exc.line()}", file=sys.stderr)
-        code = 1
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show the traceback of an internal error.")
+    ] = False,
+) -> None:
+    ctx.obj = Options(verbose=verbose)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options every command takes, given before the command's name."""
+
+    verbose: bool = False
+
+
+def _handled(ctx: typer.Context) -> AbstractContextManager[Outcome]:
+    options = ctx.find_root().obj
+    return handled(verbose=isinstance(options, Options) and options.verbose)
+
+
+def _exit(code: int) -> None:
     raise typer.Exit(code)
 
 
 @app.command()
 def generate(
+    ctx: typer.Context,
     root: RootOption = Path("."),
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if stale.")
@@ -43,22 +62,29 @@ def generate(
     ] = False,
 ) -> None:
     """Write docker-bake.hcl and uvbake.Dockerfile for the workspace."""
-    _run(commands.generate, root=root, check=check, stdout=stdout)
+    with _handled(ctx) as outcome:
+        outcome.code = commands.generate(root=root, check=check, stdout=stdout)
+    _exit(outcome.code)
 
 
 @app.command("list")
 def list_command(
+    ctx: typer.Context,
     root: RootOption = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the services, their local libraries, handlers and platforms."""
-    _run(commands.list_, root=root, as_json=as_json)
+    with _handled(ctx) as outcome:
+        outcome.code = commands.list_(root=root, as_json=as_json)
+    _exit(outcome.code)
 
 
 @app.command("check")
-def check_command(root: RootOption = Path(".")) -> None:
+def check_command(ctx: typer.Context, root: RootOption = Path(".")) -> None:
     """Report undeclared imports, stale files, broken handlers and name conflicts."""
-    _run(commands.check, root=root)
+    with _handled(ctx) as outcome:
+        outcome.code = commands.check(root=root)
+    _exit(outcome.code)
 
 
 SinceOption = Annotated[
@@ -68,16 +94,20 @@ SinceOption = Annotated[
 
 @app.command()
 def affected(
+    ctx: typer.Context,
     since: SinceOption,
     root: RootOption = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
     """Print the services whose image changes between --since and the working tree."""
-    _run(commands.affected, root=root, since=since, as_json=as_json)
+    with _handled(ctx) as outcome:
+        outcome.code = commands.affected(root=root, since=since, as_json=as_json)
+    _exit(outcome.code)
 
 
 @app.command()
 def matrix(
+    ctx: typer.Context,
     since: Annotated[
         str | None, typer.Option("--since", help="Only services affected since this revision.")
     ] = None,
@@ -90,7 +120,9 @@ def matrix(
     root: RootOption = Path("."),
 ) -> None:
     """Print a GitHub Actions build matrix of the (affected) services."""
-    _run(commands.matrix, root=root, since=since, shards=shards, fmt=fmt)
+    with _handled(ctx) as outcome:
+        outcome.code = commands.matrix(root=root, since=since, shards=shards, fmt=fmt)
+    _exit(outcome.code)
 
 
 ci_app = typer.Typer(no_args_is_help=True, help="Write CI workflows that build the services.")
@@ -99,13 +131,16 @@ app.add_typer(ci_app, name="ci")
 
 @ci_app.command("github")
 def ci_github(
+    ctx: typer.Context,
     root: RootOption = Path("."),
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if stale.")
     ] = False,
 ) -> None:
     """Write .github/workflows/uvbake.yml."""
-    _run(commands.ci_github, root=root, check=check)
+    with _handled(ctx) as outcome:
+        outcome.code = commands.ci_github(root=root, check=check)
+    _exit(outcome.code)
 
 
 def main() -> None:

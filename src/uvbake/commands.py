@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import writer
-from .planner import Plan, membership, plan
+from .planner import Plan, plan, role
 from .render import render
 from .workspace import Workspace, load
 
@@ -25,14 +25,14 @@ def load_warned(root: Path) -> Workspace:
     return ws
 
 
-def build(root: Path) -> tuple[Plan, dict[str, str]]:
-    """load → plan → render: the pure core, returning the text of every generated file."""
+def generated_files(root: Path) -> tuple[Plan, dict[str, str]]:
+    """load → plan → render: the plan and the text of every generated file."""
     the_plan = plan(load_warned(root))
     return the_plan, render(the_plan)
 
 
 def generate(*, root: Path, check: bool, stdout: bool, out: TextIO = sys.stdout) -> int:
-    _, files = build(root)
+    _, files = generated_files(root)
     if stdout:
         for name in sorted(files):
             out.write(f"# ===== {name} =====\n{files[name]}")
@@ -91,7 +91,7 @@ def describe(the_plan: Plan) -> dict[str, Any]:
             {
                 "name": m.name,
                 "path": m.path.as_posix(),
-                "why": membership(m, the_plan.workspace)[1],
+                "why": role(m, the_plan.workspace).reason,
             }
             for m in the_plan.libraries
         ],

@@ -1,4 +1,5 @@
-"""[tool.uvbake] tables: known keys, their types, and "did you mean" for the rest."""
+"""[tool.uvbake] tables: known keys, their types, "did you mean" for the rest, and the typed
+settings they become, with every default in this module."""
 
 from __future__ import annotations
 
@@ -8,15 +9,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
 from .errors import UvbakeError
 
 DEFAULT_SERVICES = ("services/*",)
 DEFAULT_LIBRARIES = ("services/common/*",)
 DEFAULT_PLATFORM = "linux/arm64"
-PLATFORMS = ("linux/arm64", "linux/amd64")
+# Lambda platforms and the machine (PEP 508 platform_machine) each one runs on.
+MACHINES: Mapping[str, str] = {"linux/arm64": "aarch64", "linux/amd64": "x86_64"}
+PLATFORMS = tuple(MACHINES)
 UV_VERSION = "0.13.9"
 LAMBDA_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]*")
+HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
+DEFAULT_REGISTRY = "local"
+LAMBDA_BASE_IMAGE = "public.ecr.aws/lambda/python:{python}"
+UV_IMAGE = f"ghcr.io/astral-sh/uv:{UV_VERSION}"
 
 # key -> (type name, checker)
 _STR = ("a string", lambda v: isinstance(v, str))
@@ -86,3 +95,85 @@ class Settings:
     arm64_runner: str | None = None
     # Build workspace code on the build machine's platform (the base image must have it).
     native_builds: bool = True
+
+
+@dataclass(frozen=True)
+class MemberSettings:
+    """A member's [tool.uvbake] table; None where the key is not set."""
+
+    service: bool | None = None
+    handler: str | None = None
+    platform: str | None = None
+    base_image: str | None = None
+    packages: tuple[str, ...] | None = None
+
+
+def member_settings(raw: Mapping[str, Any], *, where: str) -> MemberSettings:
+    """The member keys of a validated [tool.uvbake] table."""
+    handler = raw.get("handler")
+    if handler is not None and not HANDLER.fullmatch(handler):
+        raise UvbakeError(
+            where,
+            f"handler {handler!r} is not a dotted module.function path",
+            'set [tool.uvbake] handler = "package.module.function"',
+        )
+    packages = raw.get("packages")
+    return MemberSettings(
+        service=raw.get("service"),
+        handler=handler,
+        platform=raw.get("platform"),
+        base_image=raw.get("base-image"),
+        packages=tuple(packages) if packages is not None else None,
+    )
+
+
+def settings(
+    raw: Mapping[str, Any], *, python_version_file: str | None, requires_python: str | None
+) -> Settings:
+    """The workspace settings of a validated root [tool.uvbake] table. `python_version_file`
+    is the text of .python-version, if the workspace has one."""
+    python = _python(raw, python_version_file, requires_python)
+    return Settings(
+        services=tuple(raw.get("services", DEFAULT_SERVICES)),
+        libraries=tuple(raw.get("libraries", DEFAULT_LIBRARIES)),
+        python=python,
+        platform=raw.get("platform", DEFAULT_PLATFORM),
+        base_image=raw.get("base-image", LAMBDA_BASE_IMAGE.format(python=python)),
+        uv_image=raw.get("uv-image", UV_IMAGE),
+        registry=raw.get("registry", DEFAULT_REGISTRY),
+        arm64_runner=raw.get("arm64-runner"),
+        native_builds=raw.get("native-builds", True),
+    )
+
+
+def _python(
+    raw: Mapping[str, Any], python_version_file: str | None, requires_python: str | None
+) -> str:
+    if "python" in raw:
+        value = str(raw["python"])
+        where = "pyproject.toml"
+    elif python_version_file is not None:
+        text = python_version_file.strip()
+        value = text.splitlines()[0] if text else ""
+        where = ".python-version"
+    else:
+        try:
+            spec = SpecifierSet(requires_python or "")
+        except InvalidSpecifier:
+            spec = SpecifierSet()
+        for candidate in LAMBDA_PYTHONS:
+            if spec.contains(f"{candidate}.0") or spec.contains(f"{candidate}.99"):
+                return candidate
+        raise UvbakeError(
+            "uv.lock",
+            f"requires-python {requires_python!r} allows no Lambda Python",
+            'set [tool.uvbake] python = "3.13" in pyproject.toml',
+        )
+    minor = ".".join(value.split(".")[:2])
+    if minor not in LAMBDA_PYTHONS:
+        raise UvbakeError(
+            where,
+            f"Python {value!r} is not a Lambda Python runtime",
+            f"use one of {', '.join(LAMBDA_PYTHONS)}",
+        )
+    return minor

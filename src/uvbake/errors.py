@@ -1,8 +1,18 @@
-"""The one error type uvbake raises for bad input; cli.py turns it into exit code 1."""
+"""The one error type uvbake raises for bad input, and `handled`, the one place that turns
+errors into exit codes: 1 for a problem the user can fix, 2 for a usage error (typer's),
+3 for a bug in uvbake."""
 
 from __future__ import annotations
 
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+USER_ERROR = 1
+BUG = 3
 
 
 class UvbakeError(Exception):
@@ -21,3 +31,34 @@ class UvbakeError(Exception):
 def one_line(where: str, problem: str, fix: str) -> str:
     """The one format of every message: "<where>: <problem>; <fix>", on a single line."""
     return " ".join(f"{where}: {problem}; {fix}".split())
+
+
+@dataclass
+class Outcome:
+    """The exit code of a command run inside `handled`."""
+
+    code: int = 0
+
+
+@contextmanager
+def handled(*, verbose: bool = False) -> Iterator[Outcome]:
+    """Run a command: a UvbakeError becomes its one line and exit code 1; any other
+    exception is a bug, one line (and with `verbose` the traceback) and exit code 3."""
+    outcome = Outcome()
+    try:
+        yield outcome
+    except UvbakeError as exc:
+        print(f"uvbake: error: {exc.line()}", file=sys.stderr)
+        outcome.code = USER_ERROR
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        if verbose:
+            traceback.print_exc()
+        what = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(
+            f"uvbake: internal error: {what}; this is a bug in uvbake, please report it "
+            "(run again with -v for the traceback)",
+            file=sys.stderr,
+        )
+        outcome.code = BUG

@@ -124,8 +124,9 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
 
 def render(plan: Plan) -> dict[str, str]:
     """Map each generated file's path (relative to the workspace root) to its text."""
-    for conflict in name_conflicts(plan)[:1]:
-        raise conflict
+    conflicts = name_conflicts(plan)
+    if conflicts:
+        raise conflicts[0]
     settings = plan.workspace.settings
     env = _environment()
     context = {
@@ -144,9 +145,7 @@ def render(plan: Plan) -> dict[str, str]:
             {pin for s in plan.services for pin in s.third_party if pin[0] in plan.core},
         ),
         "export_all": _export(package=None, exclude=()),
-        "manifests": [
-            m.path.as_posix() for m in plan.workspace.members if m.path.as_posix() != "."
-        ],
+        "manifests": [m.path.as_posix() for m in plan.workspace.members if not m.is_root],
         "services": [_service_context(plan, s) for s in plan.services],
     }
     return {

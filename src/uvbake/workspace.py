@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from fnmatch import fnmatchcase
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -15,11 +13,15 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from . import config
+from . import config, globs
 from .errors import UvbakeError, one_line
 from .lock import RELOCK, Lock, LockedPackage, index_urls, load_lock
 from .tomlfile import read_toml, table
 
+ROOT = PurePosixPath(".")
+# Build requirements that take a project's version from git; both read
+# SETUPTOOLS_SCM_PRETEND_VERSION_FOR_<NAME> instead when it is set.
+VCS_VERSIONING = frozenset({"setuptools-scm", "hatch-vcs"})
 PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 WORKSPACE_FIX = 'add [tool.uv.workspace] with members = ["services/*", "services/common/*"]'
 
@@ -36,11 +38,20 @@ class Member:
     dependencies: tuple[Requirement, ...]
     workspace_sources: frozenset[str]
     packaged: bool
-    settings: Mapping[str, Any]
+    settings: config.MemberSettings
+    # [project] files a build backend reads: (key, path as written), such as ("readme", ...)
+    project_files: tuple[tuple[str, str], ...] = ()
+    # The build takes the version from git (setuptools-scm or hatch-vcs with a dynamic version)
+    scm_versioned: bool = False
 
     @property
     def folder(self) -> str:
         return self.path.name
+
+    @property
+    def is_root(self) -> bool:
+        """Whether this is the workspace root's own project."""
+        return self.path == ROOT
 
 
 @dataclass(frozen=True)
@@ -123,8 +134,8 @@ def _linked_folder(root: Path, path: Path, pattern: str, *, where: str) -> bool:
     return path.is_dir()
 
 
-def _glob(root: Path, pattern: Any, *, where: str) -> list[Path]:
-    """Every path `pattern` matches under `root`, folders or not, links not followed."""
+def _checked_glob(pattern: Any, *, where: str) -> str:
+    """`pattern`, if it is a glob relative to the workspace root that stays inside it."""
     if not isinstance(pattern, str) or not pattern or pattern.startswith("/"):
         raise UvbakeError(
             where,
@@ -137,13 +148,7 @@ def _glob(root: Path, pattern: Any, *, where: str) -> list[Path]:
             f"workspace glob {pattern!r} leaves the workspace root",
             "keep members inside the workspace folder",
         )
-    if not any(char in pattern for char in "*?["):
-        # a plain path names its folder even when it is a link that glob would not follow
-        return [root / pattern] if os.path.lexists(root / pattern) else []
-    try:
-        return sorted(root.glob(pattern))
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise UvbakeError(where, f"cannot expand {pattern!r} ({exc})", "fix the folders") from None
+    return pattern
 
 
 @dataclass(frozen=True)
@@ -168,19 +173,17 @@ def _member_dirs(root: Path, workspace: dict[str, Any], *, where: str) -> _Globb
                 f"[tool.uv.workspace] {key} must be a list of globs",
                 f'write it as {key} = ["services/*"]',
             )
-    excluded = {
-        os.path.normpath(p) for pattern in excludes for p in _glob(root, pattern, where=where)
-    }
+    for pattern in excludes:
+        _checked_glob(pattern, where=where)
     dirs: dict[Path, None] = {}
     unmatched: list[str] = []
     bare: list[tuple[str, str]] = []
     for pattern in members:
-        matched = [
-            p
-            for p in _glob(root, pattern, where=where)
-            if os.path.normpath(p) not in excluded and _linked_folder(root, p, pattern, where=where)
-        ]
-        if not matched:
+        found = globs.expand(root, _checked_glob(pattern, where=where))
+        kept = [p for p in found if not _excluded(p.relative_to(root).as_posix(), excludes)]
+        matched = [p for p in kept if _linked_folder(root, p, pattern, where=where)]
+        # a glob whose folders are all excluded is fine, as it is for uv
+        if not matched and (kept or not found):
             unmatched.append(pattern)
         for path in sorted(matched):
             if (path / "pyproject.toml").is_file():
@@ -196,19 +199,8 @@ def _member_dirs(root: Path, workspace: dict[str, Any], *, where: str) -> _Globb
     )
 
 
-def _glob_covers(pattern: str, path: str) -> bool:
-    """Whether the member glob `pattern` matches the folder `path` (which may not exist)."""
-    return _parts_match(PurePosixPath(pattern).parts, PurePosixPath(path).parts)
-
-
-def _parts_match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
-    if not pattern:
-        return not parts
-    if pattern[0] == "**":
-        return any(_parts_match(pattern[1:], parts[i:]) for i in range(len(parts) + 1))
-    return (
-        bool(parts) and fnmatchcase(parts[0], pattern[0]) and _parts_match(pattern[1:], parts[1:])
-    )
+def _excluded(path: str, patterns: Iterable[str]) -> bool:
+    return any(globs.excludes(pattern, path) for pattern in patterns)
 
 
 def _check_globbed(globbed: _Globbed, *, missing: Iterable[str], where: str) -> None:
@@ -216,7 +208,7 @@ def _check_globbed(globbed: _Globbed, *, missing: Iterable[str], where: str) -> 
     says a member lives there (generated code not in the checkout yet)."""
     gone = set(missing)
     for pattern in globbed.unmatched:
-        if not any(_glob_covers(pattern, path) for path in gone):
+        if not any(globs.matches(pattern, path) for path in gone):
             raise UvbakeError(
                 where,
                 f"workspace member glob {pattern!r} matches no folder",
@@ -289,7 +281,7 @@ def _indexes(data: dict[str, Any], *, where: str) -> list[Index]:
 
 
 def _load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[str]) -> Member:
-    rel = PurePosixPath(path.relative_to(root).as_posix()) if path != root else PurePosixPath(".")
+    rel = PurePosixPath(path.relative_to(root).as_posix()) if path != root else ROOT
     where = (rel / "pyproject.toml").as_posix()
     project = data.get("project")
     if not isinstance(project, dict):
@@ -309,7 +301,7 @@ def _load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set
     packaged = uv_package if isinstance(uv_package, bool) else "build-system" in data
     keys = {**config.ROOT_KEYS, **config.MEMBER_KEYS} if rel.name == "" else config.MEMBER_KEYS
     raw = config.validate(table(data, "tool").get("uvbake", {}), keys=keys, where=where)
-    settings = {k: v for k, v in raw.items() if k in config.MEMBER_KEYS}
+    settings = config.member_settings(raw, where=where)
     version = project.get("version")
     description = project.get("description", "")
     return Member(
@@ -322,55 +314,41 @@ def _load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set
         workspace_sources=frozenset(sources),
         packaged=packaged,
         settings=settings,
+        project_files=tuple(_project_files(project)),
+        scm_versioned=_scm_versioned(data),
     )
 
 
-def _python(root: Path, raw: dict[str, Any], lock: Lock) -> str:
-    if "python" in raw:
-        value = str(raw["python"])
-        where = "pyproject.toml"
-    elif (root / ".python-version").is_file():
-        value = (root / ".python-version").read_text(encoding="utf-8", errors="replace")
-        value = value.strip().splitlines()[0] if value.strip() else ""
-        where = ".python-version"
-    else:
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-        try:
-            spec = SpecifierSet(lock.requires_python or "")
-        except InvalidSpecifier:
-            spec = SpecifierSet()
-        for candidate in config.LAMBDA_PYTHONS:
-            if spec.contains(f"{candidate}.0") or spec.contains(f"{candidate}.99"):
-                return candidate
-        raise UvbakeError(
-            "uv.lock",
-            f"requires-python {lock.requires_python!r} allows no Lambda Python",
-            'set [tool.uvbake] python = "3.13" in pyproject.toml',
-        )
-    minor = ".".join(value.split(".")[:2])
-    if minor not in config.LAMBDA_PYTHONS:
-        raise UvbakeError(
-            where,
-            f"Python {value!r} is not a Lambda Python runtime",
-            f"use one of {', '.join(config.LAMBDA_PYTHONS)}",
-        )
-    return minor
+def _project_files(project: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(key, path) of the files a build backend reads for [project] metadata."""
+    readme = project.get("readme")
+    if isinstance(readme, dict):
+        readme = readme.get("file")
+    if isinstance(readme, str):
+        yield "readme", readme
+    license_ = project.get("license")
+    if isinstance(license_, dict) and isinstance(license_.get("file"), str):
+        yield "license", license_["file"]
+    files = project.get("license-files")
+    for item in files if isinstance(files, list) else ():
+        if isinstance(item, str) and not any(c in item for c in "*?[]"):
+            yield "license-files", item
 
 
-def _settings(root: Path, raw: dict[str, Any], lock: Lock) -> config.Settings:
-    python = _python(root, raw, lock)
-    return config.Settings(
-        services=tuple(raw.get("services", config.DEFAULT_SERVICES)),
-        libraries=tuple(raw.get("libraries", config.DEFAULT_LIBRARIES)),
-        python=python,
-        platform=raw.get("platform", config.DEFAULT_PLATFORM),
-        base_image=raw.get("base-image", f"public.ecr.aws/lambda/python:{python}"),
-        uv_image=raw.get("uv-image", f"ghcr.io/astral-sh/uv:{config.UV_VERSION}"),
-        registry=raw.get("registry", "local"),
-        arm64_runner=raw.get("arm64-runner"),
-        native_builds=raw.get("native-builds", True),
-    )
+def _scm_versioned(data: dict[str, Any]) -> bool:
+    """Whether building the project asks git for its version (a dynamic version with
+    setuptools-scm or hatch-vcs)."""
+    dynamic = table(data, "project").get("dynamic")
+    requires = table(data, "build-system").get("requires")
+    if not isinstance(dynamic, list) or "version" not in dynamic:
+        return False
+    names = {_requirement_name(r) for r in requires} if isinstance(requires, list) else set()
+    return bool(names & VCS_VERSIONING)
+
+
+def _requirement_name(requirement: object) -> str:
+    head = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(requirement))
+    return canonicalize_name(head.group(1)) if head else ""
 
 
 def load(root: Path) -> Workspace:
@@ -401,7 +379,7 @@ def load(root: Path) -> Workspace:
     members = [_load_member(root, p, d, root_sources) for p, d in loaded.items()]
     indexes = _indexes(data, where="pyproject.toml")
     for member in sorted(members, key=_member_order):
-        if member.path != PurePosixPath("."):
+        if not member.is_root:
             indexes += _indexes(loaded[root / member.path], where=member.pyproject)
     by_name: dict[str, Member] = {}
     for member in sorted(members, key=_member_order):
@@ -413,16 +391,20 @@ def load(root: Path) -> Workspace:
             )
         by_name[member.name] = member
     lock = load_lock(root / "uv.lock", display="uv.lock")
-    missing = _check_lock(root, lock, set(by_name), globbed=globbed)
+    missing = _missing_members(root, lock, set(by_name), globbed=globbed)
     _check_globbed(globbed, missing=missing.values(), where="pyproject.toml")
-    _check_sources(by_name, missing=set(missing))
+    _check_workspace_sources(by_name, missing=set(missing))
     return Workspace(
         root=root,
         members=tuple(
             _with_locked_version(m, lock) for m in sorted(by_name.values(), key=_member_order)
         ),
         lock=lock,
-        settings=_settings(root, raw, lock),
+        settings=config.settings(
+            raw,
+            python_version_file=_read_text(root / ".python-version"),
+            requires_python=lock.requires_python,
+        ),
         indexes=tuple(indexes),
         missing=frozenset(missing),
         warnings=tuple(
@@ -434,6 +416,13 @@ def load(root: Path) -> Workspace:
             for name, path in sorted(missing.items())
         ),
     )
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _member_order(member: Member) -> str:
@@ -458,12 +447,17 @@ def _absent(root: Path, path: str, globbed: _Globbed) -> bool:
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         return False
     text = rel.as_posix()
-    covered = any(_glob_covers(pattern, text) for pattern in globbed.members)
-    excluded = any(_glob_covers(pattern, text) for pattern in globbed.exclude)
-    return covered and not excluded and not (root / rel / "pyproject.toml").is_file()
+    covered = any(globs.matches(pattern, text) for pattern in globbed.members)
+    return (
+        covered
+        and not _excluded(text, globbed.exclude)
+        and not (root / rel / "pyproject.toml").is_file()
+    )
 
 
-def _check_lock(root: Path, lock: Lock, names: set[str], *, globbed: _Globbed) -> dict[str, str]:
+def _missing_members(
+    root: Path, lock: Lock, names: set[str], *, globbed: _Globbed
+) -> dict[str, str]:
     """Compare uv.lock's members with the checkout's; return {name: folder} of the locked
     members whose folders are missing from the checkout."""
     locked = set(lock.members) or {
@@ -486,7 +480,7 @@ def _check_lock(root: Path, lock: Lock, names: set[str], *, globbed: _Globbed) -
     return missing
 
 
-def _check_sources(members: dict[str, Member], *, missing: set[str]) -> None:
+def _check_workspace_sources(members: dict[str, Member], *, missing: set[str]) -> None:
     for member in members.values():
         declared = {canonicalize_name(r.name) for r in member.dependencies}
         for name in sorted((member.workspace_sources & declared) - missing):
