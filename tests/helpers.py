@@ -72,6 +72,38 @@ class Locked:
     deps: Sequence[str | tuple[str, str]] = ()
     optional: Mapping[str, Sequence[str]] = field(default_factory=dict)
     dev: Sequence[str] = ()
+    # wheel file names; None: one pure wheel for a registry package, as uv locks most of them
+    wheels: Sequence[str] | None = None
+    sdist: bool = False
+
+    def files(self) -> str:
+        """The sdist and wheels lines uv writes for the package."""
+        wheels = self.wheels
+        if wheels is None:
+            pure = f"{self.name.replace('-', '_')}-{self.version}-py3-none-any.whl"
+            wheels = [pure] if "registry" in self.source else []
+        base = f"https://files.example/{self.name}"
+        out = ""
+        if self.sdist:
+            sdist = f"{self.name.replace('-', '_')}-{self.version}.tar.gz"
+            digest = _sha(sdist)
+            out += f'sdist = {{ url = "{base}/{sdist}", hash = "sha256:{digest}", size = 5000 }}\n'
+        if wheels:
+            out += (
+                "wheels = [\n"
+                + "".join(
+                    f'    {{ url = "{base}/{w}", hash = "sha256:{_sha(w)}", size = 1000 }},\n'
+                    for w in wheels
+                )
+                + "]\n"
+            )
+        return out
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def member_lock(
@@ -101,6 +133,7 @@ def lock_text(packages: Sequence[Locked], *, members: Sequence[str] | None = Non
         block = f'\n[[package]]\nname = "{p.name}"\nversion = "{p.version}"\nsource = {p.source}\n'
         if p.deps:
             block += f"dependencies = {deps_toml(p.deps)}\n"
+        block += p.files()
         if p.optional:
             block += "\n[package.optional-dependencies]\n"
             block += "".join(f"{k} = {deps_toml(v)}\n" for k, v in p.optional.items())

@@ -339,13 +339,13 @@ CASES: list[tuple[str, Change, str]] = [
         "member-unknown-key-no-close-match",
         append(API, "\n[tool.uvbake]\nzzz = 1\n"),
         "services/api/pyproject.toml: unknown key 'zzz' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages",
+        "service, handler, platform, base-image, packages, glibc",
     ),
     (
         "member-root-only-key",
         append(API, '\n[tool.uvbake]\nregistry = "ecr"\n'),
         "services/api/pyproject.toml: unknown key 'registry' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages",
+        "service, handler, platform, base-image, packages, glibc",
     ),
     (
         "root-wrong-type",

@@ -54,7 +54,9 @@ def test_check_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:
     result = uvbake("generate", "--check", cwd=tmp_path)
     assert result.returncode == 1
     assert '-  platforms = [PLATFORM]\n+  platforms = ["linux/amd64"]' in result.stdout
-    assert result.stderr == "uvbake: stale: docker-bake.hcl; run `uvbake generate`\n"
+    assert result.stderr == (
+        "uvbake: stale: docker-bake.hcl, uvbake.Dockerfile; run `uvbake generate`\n"
+    )
     assert snapshot(tmp_path) == before
 
 
@@ -96,7 +98,10 @@ def test_list_json(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
     result = uvbake("list", "--json", cwd=tmp_path)
     data = json.loads(result.stdout)
-    assert data["core"] == ["orjson"]
+    assert [s["layers"] for s in data["services"]] == [
+        ["uvbake.layer-1", "uvbake.layer-2"],
+        ["uvbake.layer-1"],
+    ]
     assert [(s["name"], s["local"], s["third_party"]) for s in data["services"]] == [
         ("api", ["common-log", "common-models"], 5),
         ("worker", ["common-log"], 1),

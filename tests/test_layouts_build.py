@@ -32,7 +32,7 @@ from uvbake.check import undeclared_imports
 from uvbake.commands import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.planner import Plan, ServicePlan, plan
-from uvbake.render import BAKEFILE, DOCKERFILE, _export
+from uvbake.render import BAKEFILE, DOCKERFILE
 from uvbake.workspace import load
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -84,11 +84,12 @@ def manifests_only(root: Path, dest: Path) -> Path:
 
 
 def exported(manifests: Path, service: str) -> str:
-    """`uv export` exactly as the service's .requirements stage runs it, on `manifests`."""
-    argv = _export(package=service, exclude=())
-    argv[argv.index("/src")] = str(manifests)
-    argv[-1] = str(manifests / f"{service}.txt")
-    done = uv(*argv[1:], "--offline", cwd=manifests)
+    """What `uv export` gives for the service's runtime, on `manifests`: the pins uvbake's
+    own walk of the lock must match."""
+    argv = ["export", "--directory", str(manifests), "--frozen", "--package", service]
+    argv += ["--no-default-groups", "--no-emit-workspace", "--no-header", "--no-annotate"]
+    argv += ["--output-file", str(manifests / f"{service}.txt")]
+    done = uv(*argv, "--offline", cwd=manifests)
     assert done.returncode == 0, done.stderr
     return (manifests / f"{service}.txt").read_text(encoding="utf-8")
 
@@ -138,7 +139,10 @@ def test_layouts_plan(tmp_path: Path) -> None:
         },
     }
     assert tuple(sorted(services(result))) == tuple(sorted(LAYOUTS_SERVICES))
-    assert result.core == ("attrs", "idna")
+    assert [(layer.services, [p.name for p in layer.pins]) for layer in result.layers] == [
+        (("acme-billing", "acme-ledger", "notify"), ["attrs", "idna"]),
+        (("acme-billing",), ["certifi", "six"]),
+    ]
 
 
 def test_layouts_generated_files_match_golden(tmp_path: Path) -> None:
@@ -169,44 +173,64 @@ def test_layouts_lock_is_current(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+OUT = f"/uvbake/out{SITE}"
+SECRETS = (
+    "    --mount=type=secret,id=uv-netrc,target=/root/.netrc \\\n"
+    "    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \\\n"
+)
+
+
 def test_libs_stage_builds_packaged_members_and_copies_virtual_ones(tmp_path: Path) -> None:
     _, files = generated_files(layouts_workspace(tmp_path))
-    assert stage(files[DOCKERFILE], "svc-notify.libs") == (
-        "FROM uvbake.builder-native AS svc-notify.libs\n"
+    dockerfile = files[DOCKERFILE]
+    assert stage(dockerfile, "uvbake.lib-acme-common") == (
+        "FROM uvbake.builder-native AS uvbake.lib-acme-common\n"
         "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
-        "    --mount=type=secret,id=uv-netrc,target=/root/.netrc \\\n"
-        "    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \\\n"
-        "    --mount=type=bind,source=libs/common,target=/uvbake/src/libs/common,rw \\\n"
+        + SECRETS
+        + "    --mount=type=bind,source=libs/common,target=/uvbake/src/libs/common,rw \\\n"
         "    --mount=type=bind,source=README.md,target=/uvbake/src/README.md \\\n"
-        f"    uvbake-uv pip install --no-deps --no-sources --target {SITE} "
-        "/uvbake/src/libs/common && \\\n"
-        f"    if find {SITE} -name '*.so' | grep -q .; then \\\n"
-        "      echo 'uvbake: a workspace library built native code for the build machine; "
-        "set [tool.uvbake] native-builds = false' >&2; exit 1; \\\n"
-        "    fi\n"
-        "# Virtual members and the workspace root project are not built: their import "
-        "packages are\n"
-        "# copied as source (their third-party dependencies are in the requirements above).\n"
-        f"COPY libs/text/src/acme {SITE}/acme\n"
-        f"COPY teams/payments/lambdas/ledger/src/acme {SITE}/acme\n"
-        f"RUN python3 -m compileall -q {SITE}/acme\n"
+        "    uvbake-uv pip install --no-deps --no-sources \\\n"
+        f"      --target {OUT} /uvbake/src/libs/common && \\\n"
+        f"    python3 /usr/local/bin/uvbake-finish --strict --pure {OUT}\n"
     )
+    note = (
+        "# Not built (a virtual member or the workspace root project): its import packages "
+        "are copied\n# as source; its third-party dependencies are in the services' layers.\n"
+    )
+    assert stage(dockerfile, "uvbake.lib-acme-text") == (
+        "FROM uvbake.builder-native AS uvbake.lib-acme-text\n"
+        + note
+        + f"COPY libs/text/src/acme {OUT}/acme\n"
+        f"RUN python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
+    )
+    assert stage(dockerfile, "uvbake.lib-acme-ledger") == (
+        "FROM uvbake.builder-native AS uvbake.lib-acme-ledger\n"
+        + note
+        + f"COPY teams/payments/lambdas/ledger/src/acme {OUT}/acme\n"
+        f"RUN python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
+    )
+    assert re.findall(r"--from=(\S+)", stage(dockerfile, "svc-notify")) == [
+        "uvbake.layer-1",
+        "uvbake.lib-acme-common",
+        "uvbake.lib-acme-text",
+        "uvbake.lib-acme-ledger",
+        "svc-notify.app",
+    ]
 
 
 def test_root_project_ships_only_its_import_package(tmp_path: Path) -> None:
     _, files = generated_files(layouts_workspace(tmp_path))
-    libs = stage(files[DOCKERFILE], "svc-acme-billing.libs")
-    assert libs.splitlines()[-3:] == [
-        f"COPY src/acme_platform {SITE}/acme_platform",
-        f"COPY libs/text/src/acme {SITE}/acme",
-        f"RUN python3 -m compileall -q {SITE}/acme_platform {SITE}/acme",
+    root = stage(files[DOCKERFILE], "uvbake.lib-acme-platform")
+    assert root.splitlines()[-2:] == [
+        f"COPY src/acme_platform {OUT}/acme_platform",
+        f"RUN python3 /usr/local/bin/uvbake-finish --strict {OUT}",
     ]
     assert "source=.," not in files[DOCKERFILE]
     assert stage(files[DOCKERFILE], "svc-acme-billing.app") == (
         "FROM uvbake.builder-native AS svc-acme-billing.app\n"
-        "COPY services/billing-api/src/acme_billing /var/task/acme_billing\n"
-        "COPY services/billing-api/src/billing_rules /var/task/billing_rules\n"
-        "RUN python3 -m compileall -q /var/task\n"
+        "COPY services/billing-api/src/acme_billing /uvbake/out/var/task/acme_billing\n"
+        "COPY services/billing-api/src/billing_rules /uvbake/out/var/task/billing_rules\n"
+        "RUN python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task\n"
     )
 
 
@@ -215,15 +239,15 @@ def test_virtual_service_on_a_deep_path(tmp_path: Path) -> None:
     dockerfile = files[DOCKERFILE]
     assert stage(dockerfile, "svc-acme-ledger.app") == (
         "FROM uvbake.builder-native AS svc-acme-ledger.app\n"
-        "COPY teams/payments/lambdas/ledger/src/acme /var/task/acme\n"
-        "RUN python3 -m compileall -q /var/task\n"
+        "COPY teams/payments/lambdas/ledger/src/acme /uvbake/out/var/task/acme\n"
+        "RUN python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task\n"
     )
     assert stage(dockerfile, "svc-acme-ledger") == (
         "FROM ${BASE_IMAGE} AS svc-acme-ledger\n"
-        f"COPY --link --from=uvbake.core {SITE}/ {SITE}/\n"
-        f"COPY --link --from=svc-acme-ledger.deps {SITE}/ {SITE}/\n"
-        f"COPY --link --from=svc-acme-ledger.libs {SITE}/ {SITE}/\n"
-        "COPY --link --from=svc-acme-ledger.app /var/task/ /var/task/\n"
+        "COPY --link --from=uvbake.layer-1 /uvbake/out/ /\n"
+        "COPY --link --from=uvbake.lib-acme-common /uvbake/out/ /\n"
+        "COPY --link --from=uvbake.lib-acme-text /uvbake/out/ /\n"
+        "COPY --link --from=svc-acme-ledger.app /uvbake/out/ /\n"
         'CMD ["acme.ledger.main.handler"]\n'
     )
     target = bake_blocks(files[BAKEFILE], "target")["acme-ledger"]
@@ -259,7 +283,7 @@ def test_affected_follows_copied_sources_and_build_files(
     assert affected(the_plan, paths=[path], old_lock=None) == services
 
 
-def test_requirements_guard_accepts_url_requirements(tmp_path: Path) -> None:
+def test_url_requirements_install_by_url_and_hash(tmp_path: Path) -> None:
     """A service whose only third-party package is a URL requirement (no `==`) installs it."""
     wheel = (
         "https://files.pythonhosted.org/packages/b7/ce/149a00dd41f10bc29e5921b496af8b574d8413afc"
@@ -274,7 +298,8 @@ def test_requirements_guard_accepts_url_requirements(tmp_path: Path) -> None:
     )
     lock = lock.replace(
         f'source = {{ url = "{wheel}" }}\n',
-        f'source = {{ url = "{wheel}" }}\nwheels = [{{ url = "{wheel}", hash = "{digest}" }}]\n',
+        f'source = {{ url = "{wheel}" }}\n'
+        f'wheels = [\n    {{ url = "{wheel}", hash = "{digest}" }},\n]\n',
     )
     root = build_tree(
         tmp_path / "ws",
@@ -289,10 +314,10 @@ def test_requirements_guard_accepts_url_requirements(tmp_path: Path) -> None:
     assert the_plan.services[0].third_party == (("six", "1.17.0"),)
     requirements = exported(manifests_only(root, tmp_path / "manifests"), "a")
     assert requirements == f"six @ {wheel} \\\n    --hash={digest}\n"
-    guard = re.search(r"if (grep -q '[^']*') /uvbake/requirements.txt", files[DOCKERFILE])
-    assert guard is not None
-    done = subprocess.run(["sh", "-c", f'{guard[1]} "$1"', "sh", tmp_path / "manifests/a.txt"])
-    assert done.returncode == 0
+    # the install step names the same file by the same URL and hash
+    layer = stage(files[DOCKERFILE], "uvbake.layer-1")
+    requirements = layer.split("/uvbake/requirements.txt\n", 1)[1].split("REQUIREMENTS\n")[0]
+    assert requirements == f"six @ {wheel} --hash={digest}\n"
 
 
 # ---- virtual libraries
@@ -325,13 +350,12 @@ def test_virtual_library_flat_namespace_layout(tmp_path: Path) -> None:
         ("common-log", False, (), [("services/common/log/acme", "acme")])
     ]
     _, files = generated_files(tmp_path)
-    assert stage(files[DOCKERFILE], "svc-worker.libs") == (
-        "FROM uvbake.builder-native AS svc-worker.libs\n"
-        "# Virtual members and the workspace root project are not built: their import "
-        "packages are\n"
-        "# copied as source (their third-party dependencies are in the requirements above).\n"
-        f"COPY services/common/log/acme {SITE}/acme\n"
-        f"RUN python3 -m compileall -q {SITE}/acme\n"
+    assert stage(files[DOCKERFILE], "uvbake.lib-common-log") == (
+        "FROM uvbake.builder-native AS uvbake.lib-common-log\n"
+        "# Not built (a virtual member or the workspace root project): its import packages "
+        "are copied\n# as source; its third-party dependencies are in the services' layers.\n"
+        f"COPY services/common/log/acme {OUT}/acme\n"
+        f"RUN python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
     )
 
 
@@ -533,20 +557,16 @@ def _readme(root: Path, value: str, *, files: dict[str, str] | None = None) -> P
 def test_readme_outside_the_member_is_mounted_next_to_it(tmp_path: Path) -> None:
     _readme(tmp_path, "../../../README.md", files={"README.md": "# acme\n"})
     _, files = generated_files(tmp_path)
-    assert stage(files[DOCKERFILE], "svc-worker.libs") == (
-        "FROM uvbake.builder-native AS svc-worker.libs\n"
+    assert stage(files[DOCKERFILE], "uvbake.lib-common-log") == (
+        "FROM uvbake.builder-native AS uvbake.lib-common-log\n"
         "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
-        "    --mount=type=secret,id=uv-netrc,target=/root/.netrc \\\n"
-        "    --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \\\n"
-        "    --mount=type=bind,source=services/common/log,"
+        + SECRETS
+        + "    --mount=type=bind,source=services/common/log,"
         "target=/uvbake/src/services/common/log,rw \\\n"
         "    --mount=type=bind,source=README.md,target=/uvbake/src/README.md \\\n"
-        f"    uvbake-uv pip install --no-deps --no-sources --target {SITE} "
-        "/uvbake/src/services/common/log && \\\n"
-        f"    if find {SITE} -name '*.so' | grep -q .; then \\\n"
-        "      echo 'uvbake: a workspace library built native code for the build machine; "
-        "set [tool.uvbake] native-builds = false' >&2; exit 1; \\\n"
-        "    fi\n"
+        "    uvbake-uv pip install --no-deps --no-sources \\\n"
+        f"      --target {OUT} /uvbake/src/services/common/log && \\\n"
+        f"    python3 /usr/local/bin/uvbake-finish --strict --pure {OUT}\n"
     )
 
 
@@ -566,7 +586,11 @@ def test_license_file_and_readme_table(tmp_path: Path) -> None:
     assert worker.build_files == ("services/common/LICENSE", "services/common/README.md")
 
 
-def test_readme_inside_another_mounted_member_is_not_mounted_twice(tmp_path: Path) -> None:
+def test_readme_inside_another_member_is_mounted_for_the_build_that_reads_it(
+    tmp_path: Path,
+) -> None:
+    """Each library is built on its own, from a mount of its folder: a readme in another
+    member's folder is mounted for that build too."""
     seed_workspace(tmp_path)
     build_tree(
         tmp_path,
@@ -582,7 +606,14 @@ def test_readme_inside_another_mounted_member_is_not_mounted_twice(tmp_path: Pat
     )
     api = plan(load(tmp_path)).services[0]
     assert [lib.files for lib in api.libraries] == [(), ("services/common/log/README.md",)]
-    assert api.build_files == ()
+    assert api.build_files == ("services/common/log/README.md",)
+    _, files = generated_files(tmp_path)
+    models = stage(files[DOCKERFILE], "uvbake.lib-common-models")
+    assert re.findall(r"source=(\S+),target", models) == [
+        "services/common/models",
+        "services/common/log/README.md",
+    ]
+    assert "README.md" not in stage(files[DOCKERFILE], "uvbake.lib-common-log")
 
 
 @pytest.mark.parametrize(
@@ -631,8 +662,13 @@ def test_service_needed_by_another_is_installed_there_and_keeps_its_image(tmp_pa
     )
     the_plan, files = generated_files(tmp_path)
     api, worker = the_plan.services
-    assert api.installs == ("services/common/log", "services/common/models", "services/worker")
-    assert worker.installs == ("services/common/log",)
+    assert [lib.folder for lib in api.libraries if lib.install] == [
+        "services/common/log",
+        "services/common/models",
+        "services/worker",
+    ]
+    assert [lib.folder for lib in worker.libraries if lib.install] == ["services/common/log"]
+    assert "FROM uvbake.builder-native AS uvbake.lib-worker" in files[DOCKERFILE]
     assert set(bake_blocks(files[BAKEFILE], "group")["default"]["targets"]) == {"api", "worker"}
 
 

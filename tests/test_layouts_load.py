@@ -191,21 +191,24 @@ def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) 
     result = uvbake("list", "--json", cwd=realworld_root)
     assert (result.returncode, result.stderr) == (0, "")
 
-    def service(name: str, path: str, local: list[str], count: int, why: str) -> object:
+    def service(
+        name: str, path: str, local: list[str], count: int, why: str, layers: list[str]
+    ) -> object:
         return {
             "name": name,
             "path": path,
             "handler": f"{name.replace('-', '_')}.main.handler",
             "platform": "linux/arm64",
             "local": local,
+            "glibc": "2.34",
             "third_party": count,
-            "own_third_party": count,
+            "layers": layers,
+            "emulated": [],
             "why": why,
         }
 
     assert json.loads(result.stdout) == {
         "python": "3.13",
-        "core": [],
         "services": [
             service(
                 "api",
@@ -213,6 +216,7 @@ def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) 
                 ["common-log", "common-models"],
                 7,
                 "matches service glob 'apps/*'",
+                ["uvbake.layer-1", "uvbake.layer-2"],
             ),
             service(
                 "nightly",
@@ -220,6 +224,7 @@ def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) 
                 ["common-log"],
                 0,
                 "[tool.uvbake] service = true in jobs/nightly/pyproject.toml",
+                [],
             ),
             service(
                 "team-x-api",
@@ -227,8 +232,9 @@ def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) 
                 ["common-log", "common-models"],
                 3,
                 "matches service glob 'teams/**/api'",
+                ["uvbake.layer-1", "uvbake.layer-3"],
             ),
-            service("worker", "worker", ["common-log"], 0, "matches service glob 'worker'"),
+            service("worker", "worker", ["common-log"], 0, "matches service glob 'worker'", []),
         ],
         "libraries": [
             {
@@ -366,9 +372,7 @@ def test_the_install_step_names_each_index_it_needs(tmp_path: Path) -> None:
     ]
     assert installs == [
         "uvbake-uv pip install --no-deps --require-hashes "
-        "--target /var/lang/lib/python3.13/site-packages "
-        "--index https://legacy.acme.dev/pypi --index internal=https://pkgs.acme.dev/simple/ "
-        "-r /uvbake/requirements.txt; \\"
+        "--index https://legacy.acme.dev/pypi --index internal=https://pkgs.acme.dev/simple/ \\"
     ]
 
 
@@ -657,7 +661,11 @@ def test_large_workspace(tmp_path: Path) -> None:
     assert len(result.libraries) == 40
     closures = {s.name: len(s.closure) for s in result.services}
     assert closures == {f"svc-{n:02}": 40 - n % 40 for n in range(45)}
-    assert result.core == ("idna", "six")
+    shared = result.layers[0]
+    assert (shared.services, [p.name for p in shared.pins]) == (tuple(names), ["idna", "six"])
+    assert {s.name: [layer.name for layer in s.layers] for s in result.services} == {
+        name: ["uvbake.layer-1"] for name in names
+    }
     assert bake_blocks(files[BAKEFILE], "group")["default"]["targets"] == names
 
 
@@ -707,9 +715,10 @@ def test_library_versioned_from_git_gets_its_version_from_the_build(
         for line in files["uvbake.Dockerfile"].splitlines()
         if "pip install --no-deps --no-sources" in line
     ]
+    # each library is built in a step of its own; only the git-versioned one is told
     assert installs == [
         f"SETUPTOOLS_SCM_PRETEND_VERSION={version} "
         f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_COMMON_LOG={version} uvbake-uv pip install "
-        "--no-deps --no-sources --target /var/lang/lib/python3.13/site-packages "
-        "/uvbake/src/services/common/log /uvbake/src/services/common/plain && \\"
+        "--no-deps --no-sources \\",
+        "uvbake-uv pip install --no-deps --no-sources \\",
     ]

@@ -18,7 +18,7 @@ from uvbake.planner import plan
 from uvbake.workspace import load
 
 
-def test_closure_third_party_and_core(tmp_path: Path) -> None:
+def test_closure_third_party_and_layers(tmp_path: Path) -> None:
     result = plan(load(seed_workspace(tmp_path)))
     summary = {
         s.name: ([m.name for m in s.closure], [n for n, _ in s.third_party], s.handler)
@@ -33,7 +33,16 @@ def test_closure_third_party_and_core(tmp_path: Path) -> None:
         # pywin32 is for win32 only; dev groups (pytest) never reach an image
         "worker": (["common-log"], ["orjson"], "worker.main.handler"),
     }
-    assert result.core == ("orjson",)
+    # one layer per set of services that share packages, the widest first
+    assert [(layer.services, [p.name for p in layer.pins]) for layer in result.layers] == [
+        (("api", "worker"), ["orjson"]),
+        (("api",), ["httpx", "idna", "pydantic", "typing-extensions"]),
+    ]
+    assert {s.name: [layer.name for layer in s.layers] for s in result.services} == {
+        "api": ["uvbake.layer-1", "uvbake.layer-2"],
+        "worker": ["uvbake.layer-1"],
+    }
+    assert all(p.cross for layer in result.layers for p in layer.pins)
     assert [m.name for m in result.libraries] == ["common-log", "common-models"]
 
 
@@ -122,4 +131,5 @@ def test_service_globs_are_configurable(tmp_path: Path) -> None:
         root_pyproject(uvbake='python = "3.13"\nservices = ["services/api"]')
     )
     assert [s.name for s in plan(load(tmp_path)).services] == ["api"]
-    assert plan(load(tmp_path)).core == ()
+    (layer,) = plan(load(tmp_path)).layers
+    assert layer.services == ("api",)

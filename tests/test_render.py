@@ -91,11 +91,26 @@ def test_cache_presets_follow_the_cache_variable(tmp_path: Path) -> None:
 def test_dockerfile_mounts_only_each_services_closure(tmp_path: Path) -> None:
     _, files = generated_files(seed_workspace(tmp_path))
     dockerfile = files[DOCKERFILE]
-    worker = dockerfile.split("AS svc-worker.libs", 1)[1].split("FROM", 1)[0]
-    assert "source=services/common/log," in worker
-    assert "common/models" not in worker
-    api = dockerfile.split("AS svc-api.libs", 1)[1].split("FROM", 1)[0]
-    assert "source=services/common/log," in api and "source=services/common/models," in api
+    log = dockerfile.split("AS uvbake.lib-common-log\n", 1)[1].split("FROM", 1)[0]
+    models = dockerfile.split("AS uvbake.lib-common-models\n", 1)[1].split("FROM", 1)[0]
+    # each library is built once, from a mount of its own folder only
+    assert re.findall(r"source=(\S+),target", log) == ["services/common/log"]
+    assert re.findall(r"source=(\S+),target", models) == ["services/common/models"]
+    worker = dockerfile.split("AS svc-worker\n", 1)[1].split("CMD", 1)[0]
+    api = dockerfile.split("AS svc-api\n", 1)[1].split("CMD", 1)[0]
+    assert re.findall(r"--from=(\S+)", worker) == [
+        "uvbake.layer-1",
+        "uvbake.lib-common-log",
+        "svc-worker.app",
+    ]
+    assert re.findall(r"--from=(\S+)", api) == [
+        "uvbake.layer-1",
+        "uvbake.layer-2",
+        "uvbake.lib-common-log",
+        "uvbake.lib-common-models",
+        "svc-api.app",
+    ]
+    assert "RUN" not in worker and "RUN" not in api
     assert 'CMD ["worker.main.handler"]' in dockerfile
     assert 'CMD ["api.main.handler"]' in dockerfile
 
@@ -119,9 +134,14 @@ def test_native_builds_can_be_turned_off(tmp_path: Path) -> None:
     )
     emulated = generated_files(root)[1][DOCKERFILE]
     assert "FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS uvbake.builder-native" in native
-    assert "FROM uvbake.builder-native AS svc-api.libs" in native
+    assert "FROM uvbake.builder-native AS uvbake.lib-common-log" in native
+    assert "FROM uvbake.builder-native AS uvbake.layer-1" in native
     assert "uvbake.builder-native" not in emulated
     assert "--platform=$BUILDPLATFORM ${BASE_IMAGE}" not in emulated
-    assert "FROM uvbake.builder AS svc-api.libs" in emulated
+    assert "FROM uvbake.builder AS uvbake.lib-common-log" in emulated
+    assert "FROM uvbake.builder AS uvbake.layer-1" in emulated
     assert "FROM uvbake.builder AS svc-api.app" in emulated
-    assert "-name '*.so'" in native and "-name '*.so'" not in emulated
+    # the target's wheels still: no sdist is built under emulation unless it must be
+    assert "--no-build --python-platform aarch64-manylinux_2_34" in emulated
+    assert "uvbake-finish --strict --pure" in native
+    assert "--pure" not in emulated.split("\nPY\n", 1)[1]

@@ -72,10 +72,13 @@ def list_command(
     ctx: typer.Context,
     root: RootOption = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    layers: Annotated[
+        bool, typer.Option("--layers", help="Each image's layers, packages and bytes.")
+    ] = False,
 ) -> None:
-    """Show the services, their local libraries, handlers and platforms."""
+    """Show the services, their local libraries, handlers, platforms and layers."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.list_(root=root, as_json=as_json)
+        outcome.code = commands.list_(root=root, as_json=as_json, layers=layers)
     _exit(outcome.code)
 
 

@@ -70,19 +70,19 @@ def check(*, root: Path, out: TextIO = sys.stdout) -> int:
 
 
 def describe(the_plan: Plan) -> dict[str, Any]:
-    core = set(the_plan.core)
     return {
         "python": the_plan.workspace.settings.python,
-        "core": list(the_plan.core),
         "services": [
             {
                 "name": s.name,
                 "path": s.member.path.as_posix(),
                 "handler": s.handler,
                 "platform": s.platform,
+                "glibc": s.target.glibc,
                 "local": [m.name for m in s.closure],
                 "third_party": len(s.third_party),
-                "own_third_party": len([n for n, _ in s.third_party if n not in core]),
+                "layers": [layer.name for layer in s.layers],
+                "emulated": [{"name": p.name, "why": p.reason} for p in s.emulated],
                 "why": s.reason,
             }
             for s in the_plan.services
@@ -98,13 +98,17 @@ def describe(the_plan: Plan) -> dict[str, Any]:
     }
 
 
-def list_(*, root: Path, as_json: bool, out: TextIO = sys.stdout) -> int:
+def list_(*, root: Path, as_json: bool, layers: bool = False, out: TextIO = sys.stdout) -> int:
     the_plan = plan(load_warned(root))
     data = describe(the_plan)
+    if layers:
+        from . import layer_report
+
+        data["layers"] = layer_report.describe(the_plan)
     if as_json:
         out.write(json.dumps(data, indent=2) + "\n")
         return 0
-    out.write(f"python {data['python']}; shared core: {len(data['core'])} packages\n")
+    out.write(f"python {data['python']}; {len(the_plan.layers)} third-party layers\n")
     out.write("services:\n")
     for s in data["services"]:
         local = ", ".join(s["local"]) or "-"
@@ -112,9 +116,13 @@ def list_(*, root: Path, as_json: bool, out: TextIO = sys.stdout) -> int:
             f"  {s['name']:<20} {s['path']:<28} handler={s['handler']} platform={s['platform']}"
             f" local=[{local}] third-party={s['third_party']} ({s['why']})\n"
         )
+        for pin in s["emulated"]:
+            out.write(f"    installed on {s['platform']}: {pin['name']} ({pin['why']})\n")
     out.write("libraries:\n")
     for lib in data["libraries"]:
         out.write(f"  {lib['name']:<20} {lib['path']:<28} ({lib['why']})\n")
+    if layers:
+        out.write(layer_report.text(data["layers"]))
     return 0
 
 

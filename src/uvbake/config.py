@@ -22,8 +22,11 @@ PLATFORMS = tuple(MACHINES)
 UV_VERSION = "0.13.9"
 LAMBDA_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]*")
+GLIBC = re.compile(r"2\.(1[7-9]|[2-9][0-9])")
 HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
 DEFAULT_REGISTRY = "local"
+# Third-party layers per image at most; past it an image's smallest ones are merged.
+DEFAULT_MAX_LAYERS = 16
 LAMBDA_BASE_IMAGE = "public.ecr.aws/lambda/python:{python}"
 UV_IMAGE = f"ghcr.io/astral-sh/uv:{UV_VERSION}"
 
@@ -42,6 +45,8 @@ ROOT_KEYS: Mapping[str, tuple[str, Any]] = {
     "registry": _STR,
     "arm64-runner": _STR,
     "native-builds": _BOOL,
+    "glibc": _STR,
+    "max-layers": ("a whole number from 2 to 100", lambda v: type(v) is int and 2 <= v <= 100),
 }
 MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
     "service": _BOOL,
@@ -49,6 +54,7 @@ MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
     "platform": _STR,
     "base-image": _STR,
     "packages": _GLOBS,
+    "glibc": _STR,
 }
 
 
@@ -71,6 +77,13 @@ def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> di
                 f"[tool.uvbake] {key} {raw[key]!r} is not an image reference",
                 "use letters, digits and . _ - / : @ only",
             )
+    glibc = raw.get("glibc")
+    if glibc is not None and not GLIBC.fullmatch(glibc):
+        raise UvbakeError(
+            where,
+            f"[tool.uvbake] glibc {glibc!r} is not a glibc version",
+            'write it as glibc = "2.34" (2.17 or newer)',
+        )
     platform = raw.get("platform")
     if platform is not None and platform not in PLATFORMS:
         raise UvbakeError(
@@ -92,6 +105,8 @@ class Settings:
     base_image: str
     uv_image: str
     registry: str
+    glibc: str
+    max_layers: int
     arm64_runner: str | None = None
     # Build workspace code on the build machine's platform (the base image must have it).
     native_builds: bool = True
@@ -106,6 +121,7 @@ class MemberSettings:
     platform: str | None = None
     base_image: str | None = None
     packages: tuple[str, ...] | None = None
+    glibc: str | None = None
 
 
 def member_settings(raw: Mapping[str, Any], *, where: str) -> MemberSettings:
@@ -124,6 +140,7 @@ def member_settings(raw: Mapping[str, Any], *, where: str) -> MemberSettings:
         platform=raw.get("platform"),
         base_image=raw.get("base-image"),
         packages=tuple(packages) if packages is not None else None,
+        glibc=raw.get("glibc"),
     )
 
 
@@ -143,7 +160,15 @@ def settings(
         registry=raw.get("registry", DEFAULT_REGISTRY),
         arm64_runner=raw.get("arm64-runner"),
         native_builds=raw.get("native-builds", True),
+        glibc=raw.get("glibc", lambda_glibc(python)),
+        max_layers=raw.get("max-layers", DEFAULT_MAX_LAYERS),
     )
+
+
+def lambda_glibc(python: str) -> str:
+    """The glibc of the Lambda runtime for `python`: Amazon Linux 2023 for 3.12 and later,
+    Amazon Linux 2 before."""
+    return "2.34" if tuple(int(p) for p in python.split(".")) >= (3, 12) else "2.26"
 
 
 def _python(

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.utils import canonicalize_name
 
 from .errors import UvbakeError
-from .tomlfile import read_toml
+from .tomlfile import read_toml_text
 
 RELOCK = "run `uv lock` in the workspace root"
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -33,12 +34,24 @@ class LockedDep:
 
 
 @dataclass(frozen=True)
+class LockedFile:
+    """A wheel or sdist that uv.lock pins for a package: its file name, sha256 and size
+    (uv locks a file of a local flat index without a hash)."""
+
+    filename: str
+    sha256: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
 class LockedPackage:
     name: str
     version: str | None
     source: Mapping[str, str]
     dependencies: tuple[LockedDep, ...]
     optional: Mapping[str, tuple[LockedDep, ...]]
+    wheels: tuple[LockedFile, ...] = ()
+    sdist: LockedFile | None = None
 
     @property
     def source_kind(self) -> str:
@@ -139,12 +152,39 @@ UNREAD = re.compile(
 )
 
 
+# The files of a package, read from the lines UNREAD leaves out of the parse: each
+# [[package]] block of the text holds its `sdist = {...}` line and `wheels = [...]` items.
+PACKAGE_HEADER = re.compile(r"^\[\[package\]\]$", re.M)
+FILE = re.compile(
+    r'^(?:sdist = | +)\{ (?:url|path|filename) = "([^"\n]*)"(?:, hash = "sha256:([0-9a-f]{64})")?'
+    r"(?:, size = (\d+))?",
+    re.M,
+)
+
+
+def _files(block: str) -> tuple[tuple[LockedFile, ...], LockedFile | None]:
+    wheels: list[LockedFile] = []
+    sdist = None
+    for found in FILE.finditer(block):
+        name = unquote(found.group(1).rsplit("/", 1)[-1])
+        size = int(found.group(3)) if found.group(3) else None
+        file = LockedFile(filename=name, sha256=found.group(2) or "", size=size)
+        if found.group(0).startswith("sdist"):
+            sdist = file
+        elif name.endswith(".whl"):
+            wheels.append(file)
+    return tuple(wheels), sdist
+
+
 def load_lock(path: Path, *, display: str) -> Lock:
-    data = read_toml(path, display=display, fix=RELOCK, skip=UNREAD)
+    data, text = read_toml_text(path, display=display, fix=RELOCK, skip=UNREAD)
     if "version" not in data or not isinstance(data.get("package", []), list):
         raise UvbakeError(display, "is not a uv lockfile", RELOCK)
+    blocks = PACKAGE_HEADER.split(text)[1:]
+    if len(blocks) != len(data.get("package", [])):
+        blocks = [""] * len(data.get("package", []))
     packages = []
-    for raw in data.get("package", []):
+    for raw, block in zip(data.get("package", []), blocks, strict=True):
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             raise UvbakeError(display, "has a [[package]] entry without a name", RELOCK)
         name = canonicalize_name(raw["name"])
@@ -162,6 +202,7 @@ def load_lock(path: Path, *, display: str) -> Lock:
                     canonicalize_name(k): _deps(v, display, name)
                     for k, v in sorted(optional.items())
                 },
+                **_package_files(block),
             )
         )
     manifest = data.get("manifest", {})
@@ -175,6 +216,11 @@ def load_lock(path: Path, *, display: str) -> Lock:
         packages=tuple(packages),
         display=display,
     )
+
+
+def _package_files(block: str) -> dict[str, Any]:
+    wheels, sdist = _files(block)
+    return {"wheels": wheels, "sdist": sdist}
 
 
 def git_packages(packages: Iterable[LockedPackage]) -> tuple[LockedPackage, ...]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Container, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from . import discovery, globs
-from .config import MACHINES
+from . import discovery, globs, wheels
 from .discovery import AppSource
 from .errors import UvbakeError
+from .layers import Layer, partition
 from .lock import (
-    Lock,
     LockedPackage,
     git_packages,
     local_packages,
@@ -20,6 +19,7 @@ from .lock import (
     runtime_closure,
     split_packages,
 )
+from .wheels import Pin, Target
 from .workspace import Member, Workspace
 
 
@@ -39,13 +39,34 @@ class LibraryPlan:
     outside that folder which its build reads (a readme or license such as ../README.md). A
     virtual member (no [build-system], or [tool.uv] package = false) cannot be built, and the
     workspace root project is never mounted whole, so their import packages are copied as
-    source (`copies`); their third-party dependencies come from the service's export."""
+    source (`copies`); their third-party dependencies are among the service's pins."""
 
     member: Member
     install: bool
     files: tuple[str, ...]
     copies: tuple[AppSource, ...]
     scm_version: str | None = None
+
+    @property
+    def folder(self) -> str:
+        return self.member.path.as_posix()
+
+    @property
+    def build_files(self) -> tuple[str, ...]:
+        """Files outside the member's folder that its build reads."""
+        return tuple(f for f in self.files if not _inside(f, self.folder))
+
+    @property
+    def build_env(self) -> tuple[str, ...]:
+        """NAME=value settings for the build: the version, when the build would ask git for
+        it (setuptools-scm, hatch-vcs), since the build context has no .git. hatch-vcs does
+        not pass the project name to setuptools-scm, so the plain name is set too."""
+        if self.scm_version is None:
+            return ()
+        return (
+            f"SETUPTOOLS_SCM_PRETEND_VERSION={self.scm_version}",
+            f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{_env_name(self.member.name)}={self.scm_version}",
+        )
 
 
 @dataclass(frozen=True)
@@ -60,43 +81,29 @@ class ServicePlan:
     app: tuple[AppSource, ...]
     reason: str
 
+    target: Target
+    pins: tuple[Pin, ...] = ()
+    layers: tuple[Layer, ...] = ()
+
     @property
     def closure(self) -> tuple[Member, ...]:
         """The workspace members the service needs at run time, other than itself."""
         return tuple(lib.member for lib in self.libraries)
 
     @property
-    def installs(self) -> tuple[str, ...]:
-        """Folders of the packaged members to build and install."""
-        return tuple(lib.member.path.as_posix() for lib in self.libraries if lib.install)
-
-    @property
-    def build_files(self) -> tuple[str, ...]:
-        """Files outside the installed folders that their builds read, each mounted once."""
-        folders = self.installs
-        files = {f for lib in self.libraries for f in lib.files}
-        return tuple(sorted(f for f in files if not any(_inside(f, d) for d in folders)))
-
-    @property
-    def build_env(self) -> tuple[str, ...]:
-        """NAME=value settings for the library builds: the version of each member whose build
-        asks git for it (setuptools-scm, hatch-vcs), since the build context has no .git.
-        hatch-vcs does not pass the project name to setuptools-scm, so only the plain
-        SETUPTOOLS_SCM_PRETEND_VERSION reaches it: it is set when those versions agree."""
-        scm = {lib.member.name: lib.scm_version for lib in self.libraries if lib.install}
-        versions = {name: v for name, v in scm.items() if v is not None}
-        plain = set(versions.values())
-        env = [f"SETUPTOOLS_SCM_PRETEND_VERSION={plain.pop()}"] if len(plain) == 1 else []
-        env += [
-            f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{_env_name(name)}={version}"
-            for name, version in versions.items()
-        ]
-        return tuple(env)
-
-    @property
     def copies(self) -> tuple[AppSource, ...]:
         """Import packages of virtual members (and the root project), copied as source."""
         return tuple(c for lib in self.libraries for c in lib.copies)
+
+    @property
+    def build_files(self) -> tuple[str, ...]:
+        """Files outside the library folders that their builds read."""
+        return tuple(sorted({f for lib in self.libraries for f in lib.build_files}))
+
+    @property
+    def emulated(self) -> tuple[Pin, ...]:
+        """Pins with no wheel for the target: installed on the target platform."""
+        return tuple(p for p in self.pins if not p.cross)
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,13 @@ class Plan:
     workspace: Workspace
     services: tuple[ServicePlan, ...]
     libraries: tuple[Member, ...]
-    core: tuple[str, ...]
+    layers: tuple[Layer, ...]
+
+    @property
+    def shipped(self) -> tuple[LibraryPlan, ...]:
+        """Every member some service installs or copies, once, in path order."""
+        found = {lib.member.name: lib for s in self.services for lib in s.libraries}
+        return tuple(sorted(found.values(), key=lambda lib: lib.folder))
 
     @property
     def site_packages(self) -> str:
@@ -234,7 +247,13 @@ def _plan_service(
     keeps the LibraryPlan of each member across services."""
     _check_path(member)
     platform = member.settings.platform or ws.settings.platform
-    env = marker_environment(machine=MACHINES[platform], python=ws.settings.python)
+    target = Target(
+        platform=platform,
+        python=ws.settings.python,
+        glibc=member.settings.glibc or ws.settings.glibc,
+    )
+    glibc_from = member.pyproject if member.settings.glibc else "pyproject.toml"
+    env = marker_environment(machine=target.machine, python=target.python)
     start = ws.lock.candidates(member.name)
     if not start:
         raise UvbakeError("uv.lock", f"does not lock service '{member.name}'", "run `uv lock`")
@@ -264,16 +283,11 @@ def _plan_service(
         third_party=tuple(sorted(third)),
         app=discovery.app_sources(ws, member, handler),
         reason=reason,
+        target=target,
+        pins=tuple(
+            wheels.pin(p, target, glibc_from=glibc_from) for p in ws.lock.pinned(sorted(third))
+        ),
     )
-
-
-def _core(services: Iterable[ServicePlan], lock: Lock) -> tuple[str, ...]:
-    plans = list(services)
-    if len(plans) < 2:
-        return ()
-    shared = set.intersection(*({n for n, _ in p.third_party} for p in plans))
-    single_version = {n for n in shared if len({p.version for p in lock.candidates(n)}) == 1}
-    return tuple(sorted(single_version))
 
 
 def plan(ws: Workspace) -> Plan:
@@ -293,9 +307,11 @@ def plan(ws: Workspace) -> Plan:
             "no workspace member is a service",
             'put services under services/ or set [tool.uvbake] services = ["apps/*"]',
         )
+    needs = {s.name: (s.target, s.pins) for s in services}
+    layers, per_service = partition(needs, max_layers=ws.settings.max_layers)
     return Plan(
         workspace=ws,
-        services=tuple(services),
+        services=tuple(replace(s, layers=per_service[s.name]) for s in services),
         libraries=tuple(libraries),
-        core=_core(services, ws.lock),
+        layers=layers,
     )

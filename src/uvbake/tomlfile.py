@@ -24,6 +24,13 @@ def read_toml(
     keeps the document valid, such as array items); errors are still reported on the file as
     it is, with its real line numbers.
     """
+    return read_toml_text(path, display=display, fix=fix, skip=skip)[0]
+
+
+def read_toml_text(
+    path: Path, *, display: str, fix: str, skip: re.Pattern[str] | None = None
+) -> tuple[dict[str, Any], str]:
+    """`read_toml`, and the file's text as well."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -43,11 +50,11 @@ def read_toml(
             display, f"is not UTF-8 (byte {exc.start})", "save the file as UTF-8"
         ) from None
     try:
-        return tomllib.loads(skip.sub("", text) if skip else text)
+        return tomllib.loads(skip.sub("", text) if skip else text), text
     except tomllib.TOMLDecodeError:
         pass
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise UvbakeError(display, f"is not valid TOML ({exc})", "fix the syntax") from None
 

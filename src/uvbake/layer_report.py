@@ -1,0 +1,63 @@
+"""`uvbake list --layers`: each image's third-party layers, their packages and estimated
+bytes (the locked wheel sizes), before anything is built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .planner import Plan
+
+
+def describe(plan: Plan) -> dict[str, Any]:
+    """Per image its layers; totals over all images, over distinct layers, and the lower
+    bound where every distinct package is stored once."""
+    layers = {
+        layer.name: {
+            "services": list(layer.services),
+            "target": layer.target.label,
+            "cross": layer.cross,
+            "bytes": layer.size,
+            "packages": [
+                {"name": p.name, "version": p.version, "bytes": p.size} for p in layer.pins
+            ],
+        }
+        for layer in plan.layers
+    }
+    images = {s.name: [layer.name for layer in s.layers] for s in plan.services}
+    distinct = {
+        (layer.target.label, p.name, p.version): p.size for layer in plan.layers for p in layer.pins
+    }
+    return {
+        "images": images,
+        "layers": layers,
+        "total_bytes": sum(layers[n]["bytes"] for names in images.values() for n in names),
+        "unique_bytes": sum(layer["bytes"] for layer in layers.values()),
+        "lower_bound_bytes": sum(distinct.values()),
+    }
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} B"
+
+
+def text(data: dict[str, Any]) -> str:
+    lines = ["layers (bytes estimated from the locked wheel sizes):"]
+    for image, names in data["images"].items():
+        lines.append(f"  {image}:")
+        for name in names:
+            layer = data["layers"][name]
+            how = "" if layer["cross"] else ", installed on the target platform"
+            packages = ", ".join(f"{p['name']}=={p['version']}" for p in layer["packages"])
+            shared = len(layer["services"])
+            lines.append(
+                f"    {name:<16} {_size(layer['bytes']):>9}  shared by {shared}{how}: {packages}"
+            )
+    lines.append(
+        f"total {_size(data['total_bytes'])} in all images; unique "
+        f"{_size(data['unique_bytes'])}; lower bound (each package once) "
+        f"{_size(data['lower_bound_bytes'])}"
+    )
+    return "\n".join(lines) + "\n"
