@@ -8,7 +8,8 @@ each library, every size with the same large third-party set of 300+ locked pack
 
 - the whole process `python -m uvbake generate --root W --stdout > /dev/null`: 5 runs, the
   best wall time of the first 3, the median of all 5 and the least CPU time (user + system);
-- the in-process core `uvbake.commands.generated_files(root)` (load, plan, render): the same figures;
+- the in-process core `uvbake.commands.generated_files(root)` (load, plan, render): the same
+  figures;
 - the interpreter start-up plus uvbake's imports (`python -c "import uvbake.cli"`), once.
 
 With --workdir, workspaces already generated there with the same parameters are reused
@@ -191,14 +192,14 @@ def _ms(seconds: float) -> str:
 def profile(root: Path, top: int = 10) -> list[tuple[str, float]]:
     """uvbake's functions with the largest share of one profiled `generated_files(root)`."""
     profiler = cProfile.Profile()
-    profiler.runcall(build, root)
+    profiler.runcall(generated_files, root)
     stats = pstats.Stats(profiler)
     entries = stats.stats  # type: ignore[attr-defined]
     total = max(cum for (_, _, _, cum, _) in entries.values())
     shares = []
     for (filename, line, function), (_, _, _, cum, _) in entries.items():
         path = Path(filename)
-        if "uvbake" in path.parts and function not in ("build", "<module>"):
+        if "uvbake" in path.parts and function not in ("generated_files", "<module>"):
             shares.append((f"`{path.name}:{line}` {function}", cum / total))
     return sorted(shares, key=lambda item: -item[1])[:top]
 
@@ -222,7 +223,8 @@ def report(
         " members, all 64 extra packages), so every size locks the same 300+ third-party"
         " packages; only the member count grows. *Process* is the whole command"
         " `python -m uvbake generate --root W --stdout > /dev/null`; *in-process* is"
-        " `uvbake.commands.generated_files(root)` (load, plan, render) in a warm interpreter. Best of 3"
+        " `uvbake.commands.generated_files(root)` (load, plan, render) in a warm interpreter."
+        " Best of 3"
         " runs and median of 5 (wall time), and the least CPU time (user + system) of the"
         " 5, which other load on the machine disturbs less. *Per added member* is the"
         " in-process CPU time added per member"
