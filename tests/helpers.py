@@ -1,13 +1,143 @@
-"""Builders for small workspaces on disk: file trees, pyprojects and uv.lock files."""
+"""Builders for small workspaces on disk (file trees, pyprojects and uv.lock files), a runner
+of the uvbake CLI and a snapshot of a tree."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
+import os
+import pkgutil
+import subprocess
+import sys
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+from unittest import mock
 
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
+Via = Literal["main", "module", "script"]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a run of the uvbake CLI did: its exit code and everything it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def uvbake(
+    *args: str,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    via: Via = "main",
+) -> Ran:
+    """Run `uvbake *args` in the folder `cwd`, with `env` over the environment.
+
+    via="main" runs it in this process: uvbake.cli.main, called as the `uvbake` script calls
+    it, with sys.argv, the working folder, os.environ, sys.stdout and sys.stderr swapped for
+    the run; an exception main does not handle is raised here. via="module" runs
+    `python -m uvbake` and via="script" the installed `uvbake` script, in a child process.
+    """
+    if via != "main":
+        script = [str(Path(sys.executable).with_name("uvbake"))]
+        argv = script if via == "script" else [sys.executable, "-m", "uvbake"]
+        done = subprocess.run(
+            [*argv, *args],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+        )
+        return Ran(returncode=done.returncode, stdout=done.stdout, stderr=done.stderr)
+    from uvbake.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        _inside(cwd),
+        mock.patch.dict(os.environ, env or {}),
+        mock.patch.object(sys, "argv", ["uvbake", *args]),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            sys.exit(main())  # what the `uvbake` script does
+        except SystemExit as stop:
+            code = _exit_code(stop.code)
+    return Ran(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def _exit_code(code: object) -> int:
+    """The exit status of a process that ends with SystemExit(code)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+@contextlib.contextmanager
+def _inside(folder: Path) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+class _StreamOfTheMoment:
+    """Writes to (and reads the attributes of) whatever sys.stdout or sys.stderr is now."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> object:
+        return getattr(getattr(sys, self._name), attr)
+
+
+def import_uvbake() -> None:
+    """Import every module of uvbake while sys.stdout and sys.stderr are streams of the moment.
+
+    A module may bind a stream when it is imported (uvbake.commands takes `out=sys.stdout` as a
+    default argument); bound this way, it still writes to the stream a run of `uvbake(...,
+    via="main")` swapped in, so that run's output is captured, not lost in pytest's.
+    conftest.py calls this before any test module imports uvbake.
+    """
+    if any(name == "uvbake" or name.startswith("uvbake.") for name in sys.modules):
+        raise RuntimeError("uvbake was imported before import_uvbake(); call it first")
+    saved = sys.stdout, sys.stderr
+    sys.stdout = _StreamOfTheMoment("stdout")  # type: ignore[assignment]
+    sys.stderr = _StreamOfTheMoment("stderr")  # type: ignore[assignment]
+    try:
+        import uvbake
+
+        for module in pkgutil.iter_modules(uvbake.__path__):
+            if module.name != "__main__":
+                importlib.import_module(f"uvbake.{module.name}")
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def snapshot(root: Path) -> dict[str, bytes | str]:
+    """Every file's bytes, every link's target and every folder, without following links."""
+    state: dict[str, bytes | str] = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                state[rel] = "-> " + os.readlink(path)
+            elif path.is_dir():
+                state[rel] = "dir"
+            else:
+                state[rel] = path.read_bytes()
+    return state
 
 
 def build_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
@@ -222,10 +352,6 @@ def uv_lock(root: Path, *, cache: Path, indexes: Mapping[str, str] | None = None
     Then uv.lock says they came from PyPI, and each folder of `indexes` (a flat index some
     pyproject.toml declares, relative to `root`) is replaced by its URL in uv.lock and in every
     pyproject.toml: the lock is the one uv writes for indexes at those URLs, less the hashes."""
-    import os
-    import subprocess
-    import sys
-
     from uv import find_uv_bin
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
