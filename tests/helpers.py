@@ -11,10 +11,10 @@ import pkgutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO, cast
 from unittest import mock
 
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
@@ -44,8 +44,8 @@ def uvbake(
     `python -m uvbake` and via="script" the installed `uvbake` script, in a child process.
     """
     if via != "main":
-        script = [str(Path(sys.executable).with_name("uvbake"))]
-        argv = script if via == "script" else [sys.executable, "-m", "uvbake"]
+        installed = [str(Path(sys.executable).with_name("uvbake"))]
+        argv = installed if via == "script" else [sys.executable, "-m", "uvbake"]
         done = subprocess.run(
             [*argv, *args],
             cwd=cwd,
@@ -56,6 +56,7 @@ def uvbake(
         return Ran(returncode=done.returncode, stdout=done.stdout, stderr=done.stderr)
     from uvbake.cli import main
 
+    script: Callable[[], int | None] = main  # the exit code, or None for 0
     out, err = io.StringIO(), io.StringIO()
     with (
         _inside(cwd),
@@ -65,7 +66,7 @@ def uvbake(
         contextlib.redirect_stderr(err),
     ):
         try:
-            sys.exit(main())  # what the `uvbake` script does
+            sys.exit(script())  # what the `uvbake` script does
         except SystemExit as stop:
             code = _exit_code(stop.code)
     return Ran(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
@@ -112,8 +113,8 @@ def import_uvbake() -> None:
     if any(name == "uvbake" or name.startswith("uvbake.") for name in sys.modules):
         raise RuntimeError("uvbake was imported before import_uvbake(); call it first")
     saved = sys.stdout, sys.stderr
-    sys.stdout = _StreamOfTheMoment("stdout")  # type: ignore[assignment]
-    sys.stderr = _StreamOfTheMoment("stderr")  # type: ignore[assignment]
+    sys.stdout = cast(TextIO, _StreamOfTheMoment("stdout"))
+    sys.stderr = cast(TextIO, _StreamOfTheMoment("stderr"))
     try:
         import uvbake
 
