@@ -1,13 +1,109 @@
-"""Builders for small workspaces on disk: file trees, pyprojects and uv.lock files."""
+"""Builders for small workspaces on disk (file trees, pyprojects and uv.lock files), a runner
+of the uvbake CLI and a snapshot of a tree."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import subprocess
+import sys
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+from unittest import mock
 
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
+Via = Literal["main", "module", "script"]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a run of the uvbake CLI did: its exit code and everything it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def uvbake(
+    *args: str,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    via: Via = "main",
+) -> Ran:
+    """Run `uvbake *args` in the folder `cwd`, with `env` over the environment.
+
+    via="main" runs it in this process: uvbake.cli.main, called as the `uvbake` script calls
+    it, with sys.argv, the working folder, os.environ, sys.stdout and sys.stderr swapped for
+    the run; an exception main does not handle is raised here. via="module" runs
+    `python -m uvbake` and via="script" the installed `uvbake` script, in a child process.
+    """
+    if via != "main":
+        installed = [str(Path(sys.executable).with_name("uvbake"))]
+        argv = installed if via == "script" else [sys.executable, "-m", "uvbake"]
+        done = subprocess.run(
+            [*argv, *args],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+        )
+        return Ran(returncode=done.returncode, stdout=done.stdout, stderr=done.stderr)
+    from uvbake.cli import main
+
+    script: Callable[[], int | None] = main  # the exit code, or None for 0
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        _inside(cwd),
+        mock.patch.dict(os.environ, env or {}),
+        mock.patch.object(sys, "argv", ["uvbake", *args]),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            sys.exit(script())  # what the `uvbake` script does
+        except SystemExit as stop:
+            code = _exit_code(stop.code)
+    return Ran(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def _exit_code(code: object) -> int:
+    """The exit status of a process that ends with SystemExit(code)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+@contextlib.contextmanager
+def _inside(folder: Path) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def snapshot(root: Path) -> dict[str, bytes | str]:
+    """Every file's bytes, every link's target and every folder, without following links."""
+    state: dict[str, bytes | str] = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                state[rel] = "-> " + os.readlink(path)
+            elif path.is_dir():
+                state[rel] = "dir"
+            else:
+                state[rel] = path.read_bytes()
+    return state
 
 
 def build_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
@@ -255,10 +351,6 @@ def uv_lock(root: Path, *, cache: Path, indexes: Mapping[str, str] | None = None
     Then uv.lock says they came from PyPI, and each folder of `indexes` (a flat index some
     pyproject.toml declares, relative to `root`) is replaced by its URL in uv.lock and in every
     pyproject.toml: the lock is the one uv writes for indexes at those URLs, less the hashes."""
-    import os
-    import subprocess
-    import sys
-
     from uv import find_uv_bin
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}

@@ -2,16 +2,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from gitrepo import commit_all, git, init_repo
-from helpers import build_tree, seed_workspace
+from helpers import build_tree, seed_workspace, uvbake
 from uvbake import commands
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
@@ -157,12 +154,6 @@ def test_root_project_files_do_not_mark_everything(tmp_path: Path) -> None:
     assert affected(ws) == ["ingestion-worker", "notifications", "orders"]
 
 
-def uvbake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True
-    )
-
-
 def test_cli_prints_one_service_per_line(repo: Path) -> None:
     build_tree(repo, {"services/common/log/new.py": "", "services/api/new.py": ""})
     result = uvbake("affected", "--since", "HEAD", cwd=repo)
@@ -187,13 +178,7 @@ def test_a_bad_revision_is_a_one_line_error(repo: Path) -> None:
 def test_outside_a_git_repository_is_a_one_line_error(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
     env_ceiling = {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
-    result = subprocess.run(
-        [sys.executable, "-m", "uvbake", "affected", "--since", "HEAD"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env_ceiling},
-    )
+    result = uvbake("affected", "--since", "HEAD", cwd=tmp_path, env=env_ceiling)
     assert result.returncode == 1
     assert result.stderr == (
         "uvbake: error: .: is not inside a git repository; run uvbake in a git clone\n"

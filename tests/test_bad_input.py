@@ -1,15 +1,14 @@
 """A corpus of broken workspaces: each is the seed workspace plus one breaking change.
 
 For every case `uvbake generate` must print exactly one `uvbake: error:` line naming the file,
-exit 1, print nothing on stdout, and leave every file of the tree as it was.
+exit 1, print nothing on stdout, and leave every file of the tree as it was. The cases run the
+CLI in this process; a few run again through the installed `uvbake` script.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,12 +16,15 @@ import pytest
 
 from helpers import (
     Locked,
+    Via,
     build_tree,
     lock_text,
     member_lock,
     pyproject,
     seed_lock_packages,
     seed_workspace,
+    snapshot,
+    uvbake,
 )
 
 Change = Callable[[Path], object]
@@ -488,45 +490,39 @@ CASES: list[tuple[str, Change, str]] = [
 ]
 
 
-def uvbake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True
-    )
-
-
-def snapshot(root: Path) -> dict[str, bytes | str]:
-    """Every file's bytes, every link's target and every folder, without following links."""
-    state: dict[str, bytes | str] = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = Path(folder) / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                state[rel] = "-> " + os.readlink(path)
-            elif path.is_dir():
-                state[rel] = "dir"
-            else:
-                state[rel] = path.read_bytes()
-    return state
-
-
 def test_corpus_is_large_and_unique() -> None:
     ids = [case_id for case_id, _, _ in CASES]
     assert len(ids) >= 40
     assert len(set(ids)) == len(ids)
 
 
-@pytest.mark.parametrize(("change", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_generate_reports_one_line(tmp_path: Path, change: Change, message: str) -> None:
-    seed_workspace(tmp_path)
-    change(tmp_path)
-    before = snapshot(tmp_path)
-    result = uvbake("generate", cwd=tmp_path)
+def reports_one_line(root: Path, change: Change, message: str, *, via: Via = "main") -> None:
+    seed_workspace(root)
+    change(root)
+    before = snapshot(root)
+    result = uvbake("generate", cwd=root, via=via)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stderr.splitlines() == [f"uvbake: error: {message}"]
     assert result.returncode == 1
     assert result.stdout == ""
-    assert snapshot(tmp_path) == before
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize(("change", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_generate_reports_one_line(tmp_path: Path, change: Change, message: str) -> None:
+    reports_one_line(tmp_path, change, message)
+
+
+SMOKE = ("root-toml-malformed", "lock-missing", "output-is-a-folder")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [c[1:] for c in CASES if c[0] in SMOKE],
+    ids=[c[0] for c in CASES if c[0] in SMOKE],
+)
+def test_installed_script_reports_one_line(tmp_path: Path, change: Change, message: str) -> None:
+    reports_one_line(tmp_path, change, message, via="script")
 
 
 def test_excluded_symlink_loop_is_ignored(tmp_path: Path) -> None:

@@ -5,28 +5,26 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
 import pytest
 
-from helpers import HANDLER, build_tree, lock_text, member_lock, pyproject, root_pyproject
+from helpers import (
+    HANDLER,
+    build_tree,
+    lock_text,
+    member_lock,
+    pyproject,
+    root_pyproject,
+    snapshot,
+    uvbake,
+)
 from helpers import seed_workspace as seed
-from test_bad_input import snapshot
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
 ORDERS = "services/orders/src/orders/main.py"
-
-
-def uvbake(*args: str, cwd: Path, uv: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the CLI; with uv=False, uv is off PATH so the lock check is skipped."""
-    env = dict(os.environ)
-    if not uv:
-        env["PATH"] = ""
-    return subprocess.run(
-        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True, env=env
-    )
+NO_UV = {"PATH": ""}  # uv is not on PATH, so check skips the lock check
 
 
 @pytest.fixture
@@ -61,7 +59,7 @@ def test_undeclared_third_party_import(example: Path) -> None:
 def test_a_dependency_of_another_service_is_not_declared(example: Path) -> None:
     # jinja2 is locked (notifications uses it) but orders does not depend on it
     insert(example / ORDERS, 3, "from jinja2 import Template\n")
-    result = uvbake("check", cwd=example, uv=False)
+    result = uvbake("check", cwd=example, env=NO_UV)
     assert result.stdout.splitlines() == [
         "services/orders/src/orders/main.py:3: service 'orders' imports 'jinja2' (distribution "
         'jinja2) but does not declare it; add "jinja2" to [project] dependencies of '
@@ -75,7 +73,7 @@ def test_undeclared_workspace_member_import(example: Path) -> None:
         4,
         "from common_models import Order\n",
     )
-    result = uvbake("check", cwd=example, uv=False)
+    result = uvbake("check", cwd=example, env=NO_UV)
     assert result.stdout.splitlines() == [
         "services/ingestion_worker/src/ingestion_worker/main.py:4: service 'ingestion-worker' "
         "imports 'common_models' (workspace member common-models) but does not declare it; "
@@ -88,7 +86,7 @@ def test_undeclared_workspace_member_import(example: Path) -> None:
 def test_library_import_is_reported_once_against_the_library(example: Path) -> None:
     # common-logging is in every service's closure; only notifications has jinja2
     insert(example / "services/common/logging/src/common_logging/__init__.py", 5, "import jinja2\n")
-    result = uvbake("check", cwd=example, uv=False)
+    result = uvbake("check", cwd=example, env=NO_UV)
     assert result.stdout.splitlines() == [
         "services/common/logging/src/common_logging/__init__.py:5: library 'common-logging' "
         "(in service 'ingestion-worker') imports 'jinja2' (distribution jinja2) but does not "
@@ -113,7 +111,7 @@ def test_stdlib_relative_own_and_optional_imports_do_not_count(example: Path) ->
         "except ImportError:\n"
         "    ujson = None\n",
     )
-    result = uvbake("check", cwd=example, uv=False)
+    result = uvbake("check", cwd=example, env=NO_UV)
     assert (result.returncode, result.stdout) == (0, ""), result.stdout
 
 
@@ -131,7 +129,7 @@ def test_distributions_come_from_the_workspace_venv(example: Path) -> None:
         },
     )
     insert(example / ORDERS, 3, "import toolbox\n")
-    result = uvbake("check", cwd=example, uv=False)
+    result = uvbake("check", cwd=example, env=NO_UV)
     assert result.stdout.splitlines() == [
         "services/orders/src/orders/main.py:3: service 'orders' imports 'toolbox' (distribution "
         'acme-toolbox) but does not declare it; add "acme-toolbox" to [project] dependencies '
@@ -143,7 +141,7 @@ def test_stale_and_missing_generated_files(example: Path) -> None:
     (example / "uvbake.Dockerfile.dockerignore").unlink()
     with (example / "docker-bake.hcl").open("a") as handle:
         handle.write("# edited\n")
-    result = uvbake("check", cwd=example, uv=False)
+    result = uvbake("check", cwd=example, env=NO_UV)
     assert result.stdout.splitlines() == [
         "docker-bake.hcl: is stale; run `uvbake generate`",
         "uvbake.Dockerfile.dockerignore: is missing; run `uvbake generate`",
@@ -183,7 +181,7 @@ def test_explicit_handler_that_does_not_exist(tmp_path: Path) -> None:
         handle.write('\n[tool.uvbake]\nhandler = "api.main.nope"\n')
     with (tmp_path / "services/worker/pyproject.toml").open("a") as handle:
         handle.write('\n[tool.uvbake]\nhandler = "worker.gone.handler"\n')
-    result = uvbake("check", cwd=_generated(tmp_path), uv=False)
+    result = uvbake("check", cwd=_generated(tmp_path), env=NO_UV)
     assert result.stdout.splitlines() == [
         "services/api/src/api/main.py: does not define 'nope', the handler of service 'api'; "
         "define it or fix [tool.uvbake] handler in services/api/pyproject.toml",
@@ -217,14 +215,14 @@ CONFLICTS = [
 
 def test_service_names_that_collide_with_bake_names(tmp_path: Path) -> None:
     root = _services(tmp_path, "default", "api", "docker-metadata-action-api")
-    result = uvbake("check", cwd=root, uv=False)
+    result = uvbake("check", cwd=root, env=NO_UV)
     assert result.stdout.splitlines() == CONFLICTS
     assert result.returncode == 1
 
 
 def test_generate_stops_at_a_name_that_collides(tmp_path: Path) -> None:
     root = _services(tmp_path, "default", "api", "docker-metadata-action-api")
-    result = uvbake("generate", cwd=root, uv=False)
+    result = uvbake("generate", cwd=root, env=NO_UV)
     assert (result.returncode, result.stdout, result.stderr) == (
         1,
         "",
@@ -236,7 +234,7 @@ def test_generate_stops_at_a_name_that_collides(tmp_path: Path) -> None:
 def test_bad_input_is_the_same_one_line_error(tmp_path: Path) -> None:
     seed(tmp_path)
     (tmp_path / "uv.lock").unlink()
-    result = uvbake("check", cwd=tmp_path, uv=False)
+    result = uvbake("check", cwd=tmp_path, env=NO_UV)
     assert result.stderr == (
         "uvbake: error: uv.lock: file not found; run `uv lock` in the workspace root\n"
     )

@@ -2,25 +2,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import seed_workspace
+from helpers import seed_workspace, snapshot, uvbake
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
-
-
-def uvbake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True
-    )
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_checked_in_example_is_fresh() -> None:
@@ -30,28 +18,30 @@ def test_checked_in_example_is_fresh() -> None:
 
 
 def test_generate_then_check(tmp_path: Path) -> None:
+    """Through `python -m uvbake`, in child processes."""
     seed_workspace(tmp_path)
-    first = uvbake("generate", cwd=tmp_path)
+    first = uvbake("generate", cwd=tmp_path, via="module")
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
         "wrote docker-bake.hcl",
         "wrote uvbake.Dockerfile",
         "wrote uvbake.Dockerfile.dockerignore",
     ]
-    assert uvbake("generate", "--check", cwd=tmp_path).returncode == 0
-    again = uvbake("generate", cwd=tmp_path)
+    assert uvbake("generate", "--check", cwd=tmp_path, via="module").returncode == 0
+    again = uvbake("generate", cwd=tmp_path, via="module")
     assert again.stdout.count("unchanged") == 3
 
 
 def test_check_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:
+    """Through the installed `uvbake` script, in child processes."""
     seed_workspace(tmp_path)
-    uvbake("generate", cwd=tmp_path)
+    uvbake("generate", cwd=tmp_path, via="script")
     (tmp_path / "services/api/pyproject.toml").write_text(
         (tmp_path / "services/api/pyproject.toml").read_text()
         + '\n[tool.uvbake]\nplatform = "linux/amd64"\n'
     )
     before = snapshot(tmp_path)
-    result = uvbake("generate", "--check", cwd=tmp_path)
+    result = uvbake("generate", "--check", cwd=tmp_path, via="script")
     assert result.returncode == 1
     assert '-  platforms = [PLATFORM]\n+  platforms = ["linux/amd64"]' in result.stdout
     assert result.stderr == (

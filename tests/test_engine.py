@@ -28,6 +28,7 @@ from engine import (
     require_engine,
     shell,
 )
+from helpers import uvbake
 
 pytestmark = pytest.mark.engine
 
@@ -56,9 +57,7 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         )
     work = tmp_path_factory.mktemp("e2e") / "ws"
     shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
-    generated = subprocess.run(
-        [sys.executable, "-m", "uvbake", "generate"], cwd=work, capture_output=True, text=True
-    )
+    generated = uvbake("generate", cwd=work, via="module")
     assert generated.returncode == 0, generated.stderr
     return {"work": work, "tag": f"t{uuid.uuid4().hex[:10]}"}
 

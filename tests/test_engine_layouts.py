@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine import REGISTRY, bake, invoke, require_engine
-from helpers import build_tree, layouts_workspace
+from helpers import build_tree, layouts_workspace, uvbake
 
 pytestmark = pytest.mark.engine
 
@@ -30,9 +30,7 @@ EXPECTED = {
 
 def _generate_and_bake(root: Path) -> str:
     """`uvbake generate && docker buildx bake` in `root`; the tag the images got."""
-    generated = subprocess.run(
-        [sys.executable, "-m", "uvbake", "generate"], cwd=root, capture_output=True, text=True
-    )
+    generated = uvbake("generate", cwd=root, via="module")
     assert generated.returncode == 0, generated.stderr
     tag = f"t{uuid.uuid4().hex[:10]}"
     bake(root, tag=tag)

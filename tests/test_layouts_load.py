@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +24,7 @@ from helpers import (
     pyproject,
     root_pyproject,
     uv_lock,
+    uvbake,
     wheel,
 )
 from uvbake.commands import generated_files
@@ -49,12 +48,6 @@ def member(name: str, *deps: str, extra: str = "") -> str:
 def wheels(folder: Path, requires: dict[str, list[str]]) -> None:
     for name, deps in requires.items():
         wheel(folder, name, "1.0", requires=deps)
-
-
-def uvbake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True
-    )
 
 
 def realworld(root: Path) -> Path:

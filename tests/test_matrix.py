@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,24 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gitrepo import init_repo
-from helpers import build_tree, root_pyproject, seed_workspace
+from helpers import build_tree, root_pyproject, seed_workspace, uvbake
 from uvbake import commands
 from uvbake.errors import UvbakeError
 from uvbake.matrix import shard
 
 
-def matrix(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "uvbake", "matrix", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-
-
 def test_one_entry_per_service(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
-    result = matrix(tmp_path)
+    result = uvbake("matrix", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "include": [
@@ -46,7 +35,7 @@ def test_github_format_and_runners(tmp_path: Path) -> None:
     )
     worker = tmp_path / "services/worker/pyproject.toml"
     worker.write_text(worker.read_text() + '\n[tool.uvbake]\nplatform = "linux/amd64"\n')
-    result = matrix(tmp_path, "--format", "github")
+    result = uvbake("matrix", "--format", "github", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         'matrix={"include":['
@@ -59,7 +48,7 @@ def test_github_format_and_runners(tmp_path: Path) -> None:
 def test_arm64_runner_must_be_a_string(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
     build_tree(tmp_path, {"pyproject.toml": root_pyproject(uvbake="arm64-runner = 4")})
-    result = matrix(tmp_path)
+    result = uvbake("matrix", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == (
         "uvbake: error: pyproject.toml: [tool.uvbake] arm64-runner must be a string;"
@@ -84,13 +73,13 @@ def test_shards_balance_by_cost(tmp_path: Path) -> None:
     )
     lock.write_text(members + solo)
     # costs: api 5 third-party + 2 libs + 1 = 8, worker 1 + 1 + 1 = 3, solo 0 + 0 + 1 = 1
-    assert json.loads(matrix(tmp_path, "--shards", "2").stdout) == {
+    assert json.loads(uvbake("matrix", "--shards", "2", cwd=tmp_path).stdout) == {
         "include": [
             {"shard": 1, "targets": ["api"]},
             {"shard": 2, "targets": ["solo", "worker"]},
         ]
     }
-    assert json.loads(matrix(tmp_path, "--shards", "5").stdout) == {
+    assert json.loads(uvbake("matrix", "--shards", "5", cwd=tmp_path).stdout) == {
         "include": [
             {"shard": 1, "targets": ["api"]},
             {"shard": 2, "targets": ["worker"]},
@@ -103,17 +92,17 @@ def test_since_limits_the_matrix_to_affected_services(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
     init_repo(tmp_path)
     build_tree(tmp_path, {"services/worker/src/worker/new.py": ""})
-    result = matrix(tmp_path, "--since", "HEAD", "--format", "github")
+    result = uvbake("matrix", "--since", "HEAD", "--format", "github", cwd=tmp_path)
     assert result.stdout == (
         'matrix={"include":[{"service":"worker","target":"worker","platform":"linux/arm64"}]}\n'
     )
     (tmp_path / "services/worker/src/worker/new.py").unlink()
-    assert matrix(tmp_path, "--since", "HEAD", "--format", "github").stdout == (
+    assert uvbake("matrix", "--since", "HEAD", "--format", "github", cwd=tmp_path).stdout == (
         'matrix={"include":[]}\n'
     )
-    assert json.loads(matrix(tmp_path, "--since", "HEAD", "--shards", "3").stdout) == {
-        "include": []
-    }
+    assert json.loads(
+        uvbake("matrix", "--since", "HEAD", "--shards", "3", cwd=tmp_path).stdout
+    ) == {"include": []}
 
 
 def test_bad_shards_and_format_are_one_line_errors(tmp_path: Path) -> None:
@@ -121,7 +110,7 @@ def test_bad_shards_and_format_are_one_line_errors(tmp_path: Path) -> None:
     out = io.StringIO()
     with pytest.raises(UvbakeError, match="--shards: 0 is not a shard count"):
         commands.matrix(root=tmp_path, since=None, shards=0, fmt="json", out=out)
-    result = matrix(tmp_path, "--format", "yaml")
+    result = uvbake("matrix", "--format", "yaml", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == (
         "uvbake: error: --format: 'yaml' is not a matrix format; use json or github\n"

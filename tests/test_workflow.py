@@ -9,16 +9,10 @@ from typing import Any
 import yaml
 
 from gitrepo import git, init_repo
-from helpers import build_tree, root_pyproject, seed_workspace
+from helpers import build_tree, root_pyproject, seed_workspace, uvbake
 
 WORKFLOW = ".github/workflows/uvbake.yml"
 BIN = Path(sys.executable).parent
-
-
-def uvbake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "uvbake", *args], cwd=cwd, capture_output=True, text=True
-    )
 
 
 def written(root: Path) -> dict[str, Any]:

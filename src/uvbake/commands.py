@@ -31,7 +31,8 @@ def generated_files(root: Path) -> tuple[Plan, dict[str, str]]:
     return the_plan, render(the_plan)
 
 
-def generate(*, root: Path, check: bool, stdout: bool, out: TextIO = sys.stdout) -> int:
+def generate(*, root: Path, check: bool, stdout: bool, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     _, files = generated_files(root)
     if stdout:
         for name in sorted(files):
@@ -60,7 +61,8 @@ def write_or_check(
     return 0
 
 
-def check(*, root: Path, out: TextIO = sys.stdout) -> int:
+def check(*, root: Path, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     from . import check as check_mod
 
     findings = check_mod.check(plan(load_warned(root)))
@@ -98,7 +100,8 @@ def describe(the_plan: Plan) -> dict[str, Any]:
     }
 
 
-def list_(*, root: Path, as_json: bool, layers: bool = False, out: TextIO = sys.stdout) -> int:
+def list_(*, root: Path, as_json: bool, layers: bool = False, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     the_plan = plan(load_warned(root))
     data = describe(the_plan)
     if layers:
@@ -135,15 +138,17 @@ def _services_since(the_plan: Plan, root: Path, ref: str | None) -> tuple[str, .
     return affected_mod.affected(the_plan, paths=changes.paths, old_lock=changes.old_lock)
 
 
-def affected(*, root: Path, since: str, as_json: bool, out: TextIO = sys.stdout) -> int:
+def affected(*, root: Path, since: str, as_json: bool, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     names = _services_since(plan(load_warned(root)), root, since)
     out.write(json.dumps(list(names)) + "\n" if as_json else "".join(f"{n}\n" for n in names))
     return 0
 
 
 def matrix(
-    *, root: Path, since: str | None, shards: int | None, fmt: str, out: TextIO = sys.stdout
+    *, root: Path, since: str | None, shards: int | None, fmt: str, out: TextIO | None = None
 ) -> int:
+    out = out or sys.stdout
     from . import matrix as matrix_mod
 
     the_plan = plan(load_warned(root))
@@ -153,7 +158,8 @@ def matrix(
     return 0
 
 
-def ci_github(*, root: Path, check: bool, out: TextIO = sys.stdout) -> int:
+def ci_github(*, root: Path, check: bool, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     from . import workflow
 
     files = workflow.render_files(plan(load_warned(root)))
