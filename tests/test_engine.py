@@ -42,7 +42,8 @@ ORDER = {
         {"sku": "B", "quantity": 1, "unit_price": "4"},
     ],
 }
-INSTALL_STAGES = (".deps", ".libs", "uvbake.core")
+# Stages that install into site-packages: third-party layers and workspace libraries.
+INSTALL_STAGES = ("uvbake.layer-", "uvbake.lib-")
 
 
 @pytest.fixture(scope="module")
@@ -71,16 +72,19 @@ def _image(state: dict[str, Any], service: str) -> str:
 
 
 def _installs(steps: list[Step]) -> list[str]:
-    return [s for s in executed_runs(steps) if s.endswith(INSTALL_STAGES)]
+    return [s for s in executed_runs(steps) if s.startswith(INSTALL_STAGES)]
 
 
 def test_cold_bake_builds_every_service(state: dict[str, Any]) -> None:
-    installs = set(_installs(_bake(state)))
-    # orders and notifications have the same closure, so BuildKit may run their identical
-    # libs stage once under either name.
-    assert {"uvbake.core", "svc-ingestion-worker.libs"} <= installs
-    assert {f"svc-{s}.deps" for s in SERVICES} <= installs
-    assert installs & {"svc-notifications.libs", "svc-orders.libs"}
+    installs = _installs(_bake(state))
+    # each layer and each library is built once, whatever number of images has it
+    assert sorted(installs) == [
+        "uvbake.layer-1",
+        "uvbake.layer-2",
+        "uvbake.layer-3",
+        "uvbake.lib-common-logging",
+        "uvbake.lib-common-models",
+    ]
     for service in SERVICES:
         assert layers(_image(state, service))
 
@@ -102,13 +106,22 @@ def test_every_image_answers_through_its_own_cmd(state: dict[str, Any]) -> None:
     assert invoke(_image(state, "ingestion-worker"), hook) == {"statusCode": 202, "body": body}
 
 
-def test_core_layer_is_shared_and_images_are_clean(state: dict[str, Any]) -> None:
-    base = layers(_image(state, "orders"))
+def test_shared_layers_have_one_digest_and_images_are_clean(state: dict[str, Any]) -> None:
     stacks = {service: layers(_image(state, service)) for service in SERVICES}
-    prefix = min(len(s) for s in stacks.values()) - 4  # core, deps, libs, app on top of the base
-    cores = {s[prefix] for s in stacks.values()}
-    assert len(cores) == 1, "the shared core layer differs between images"
-    assert all(s[:prefix] == base[:prefix] for s in stacks.values())
+    orders, notifications, ingestion = (
+        stacks["orders"],
+        stacks["notifications"],
+        stacks["ingestion-worker"],
+    )
+    # orders:        base + layer-1 + common-logging + common-models + app
+    # notifications: base + layer-1 + layer-3 + common-logging + common-models + app
+    # ingestion:     base + layer-1 + layer-2 + common-logging + app
+    base = len(orders) - 4
+    assert (len(notifications), len(ingestion)) == (base + 5, base + 4)
+    assert all(s[: base + 1] == orders[: base + 1] for s in stacks.values())
+    assert notifications[base + 2 : base + 4] == orders[base + 1 : base + 3]
+    assert ingestion[base + 2] == orders[base + 1]
+    assert len({orders[-1], notifications[-1], ingestion[-1]}) == 3
     for service in SERVICES:
         out = shell(
             _image(state, service),
@@ -143,11 +156,10 @@ def test_code_edit_rebuilds_only_that_services_app(state: dict[str, Any]) -> Non
     assert executed_runs(_bake(state)) == ["svc-orders.app"]
 
 
-def test_lib_edit_reinstalls_libs_of_dependents_only(state: dict[str, Any]) -> None:
+def test_lib_edit_rebuilds_that_library_once(state: dict[str, Any]) -> None:
     init = state["work"] / "services/common/models/src/common_models/__init__.py"
     init.write_text(init.read_text() + f"\n# edit {uuid.uuid4().hex}\n")
-    ran = executed_runs(_bake(state))
-    assert ran and set(ran) <= {"svc-notifications.libs", "svc-orders.libs"}, ran
+    assert executed_runs(_bake(state)) == ["uvbake.lib-common-models"]
 
 
 def test_dependency_bump_reinstalls_that_service_only(state: dict[str, Any]) -> None:
@@ -159,8 +171,11 @@ def test_dependency_bump_reinstalls_that_service_only(state: dict[str, Any]) -> 
         check=True,
         capture_output=True,
     )
+    generated = uvbake("generate", cwd=work)
+    assert generated.returncode == 0, generated.stderr
     steps = _bake(state)
-    assert _installs(steps) == ["svc-notifications.deps"]
+    # jinja2 and markupsafe are notifications' alone: only their layer is installed again
+    assert _installs(steps) == ["uvbake.layer-3"]
     assert invoke(_image(state, "notifications"), ORDER)["statusCode"] == 200  # type: ignore[index]
 
 
@@ -186,8 +201,9 @@ def test_index_credentials_reach_uv_and_no_layer(state: dict[str, Any], tmp_path
     netrc = tmp_path / "netrc"
     netrc.write_text(f"machine index.example.invalid login ci password {canaries[0]}\n")
     env_file = tmp_path / "uv.env"
-    # UV_COMPILE_BYTECODE=0 is there to show the file was read: the libs get no .pyc this time.
-    env_file.write_text(f"UV_INDEX_PRIVATE_PASSWORD={canaries[1]}\nUV_COMPILE_BYTECODE=0\n")
+    # UV_NO_INSTALLER_METADATA=0 is there to show that uv read the file: the library's
+    # .dist-info gets an INSTALLER file this time.
+    env_file.write_text(f"UV_INDEX_PRIVATE_PASSWORD={canaries[1]}\nUV_NO_INSTALLER_METADATA=0\n")
     init = state["work"] / "services/common/logging/src/common_logging/__init__.py"
     init.write_text(init.read_text() + f"\n# edit {uuid.uuid4().hex}\n")
     steps = bake(
@@ -195,8 +211,8 @@ def test_index_credentials_reach_uv_and_no_layer(state: dict[str, Any], tmp_path
         tag=state["tag"],
         env={"UV_NETRC_FILE": str(netrc), "UV_ENV_FILE": str(env_file)},
     )
-    assert "svc-ingestion-worker.libs" in executed_runs(steps)
+    assert executed_runs(steps) == ["uvbake.lib-common-logging"]
     image = _image(state, "ingestion-worker")
-    listing = shell(image, "ls -a /var/lang/lib/python3.13/site-packages/common_logging")
-    assert "__init__.py" in listing.split() and "__pycache__" not in listing.split()
+    listing = shell(image, "ls /var/lang/lib/python3.13/site-packages/common_logging-*.dist-info")
+    assert "INSTALLER" in listing.split(), listing
     assert _blobs_contain(image, [c.encode() for c in canaries], tmp_path) == []
