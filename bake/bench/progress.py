@@ -85,3 +85,28 @@ def run_counts(text: str) -> tuple[int, int]:
 def executed_runs(steps: list[Step]) -> list[str]:
     """Stages whose RUN steps really ran (not from cache), sorted."""
     return sorted({s.stage for s in steps if s.is_run and not s.cached})
+
+
+FROM_LINE = re.compile(r"^FROM (?P<platform>--platform=\S+ )?(?P<base>\S+) AS (?P<name>\S+)$", re.M)
+
+
+def target_platform_stages(dockerfile: str) -> set[str]:
+    """The stages of a Dockerfile that run on the target platform (under emulation when it
+    is not the build machine's): those whose FROM chain names no --platform=$BUILDPLATFORM."""
+    parents: dict[str, tuple[str, bool]] = {}
+    for found in FROM_LINE.finditer(dockerfile):
+        native = (found.group("platform") or "").strip() == "--platform=$BUILDPLATFORM"
+        parents[found.group("name")] = (found.group("base"), native)
+
+    def on_target(stage: str) -> bool:
+        base, native = parents[stage]
+        if native:
+            return False
+        return on_target(base) if base in parents else True
+
+    return {stage for stage in parents if on_target(stage)}
+
+
+def emulated_runs(steps: list[Step], dockerfile: str) -> list[str]:
+    """Stages on the target platform whose RUN steps really ran (not from cache), sorted."""
+    return sorted(set(executed_runs(steps)) & target_platform_stages(dockerfile))
