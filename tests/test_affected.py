@@ -191,3 +191,45 @@ def test_an_unreadable_lock_at_the_revision_affects_all(repo: Path) -> None:
     commit_all(repo, "break the lock")
     (repo / "uv.lock").write_text(good)
     assert affected(repo) == ["api", "worker"]
+
+
+def _generated_repo(root: Path) -> Path:
+    """The seed workspace with its generated files committed, as a user's repository has it."""
+    seed_workspace(root)
+    assert uvbake("generate", cwd=root).returncode == 0
+    init_repo(root)
+    return root
+
+
+def test_a_lock_bump_and_its_regenerated_dockerfile_affect_only_that_service(
+    tmp_path: Path,
+) -> None:
+    """The Dockerfile holds the pins, so it changes with the lock; only the stages an image
+    is built from count, not the file as a whole."""
+    repo = _generated_repo(tmp_path)
+    bump(repo / "uv.lock", "idna")
+    assert uvbake("generate", cwd=repo).returncode == 0
+    changed = git(repo, "status", "--porcelain")
+    assert "uvbake.Dockerfile" in changed and "uv.lock" in changed
+    assert affected(repo) == ["api"]
+
+
+def test_a_shared_stage_of_the_dockerfile_affects_every_image_using_it(tmp_path: Path) -> None:
+    repo = _generated_repo(tmp_path)
+    dockerfile = repo / "uvbake.Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8")
+    dockerfile.write_text(text.replace("# ---- service api", "# (a comment)\n# ---- service api"))
+    assert affected(repo) == []
+    layer = "orjson==1.0.0 --hash=sha256:"
+    assert layer in text
+    dockerfile.write_text(text.replace(layer, "orjson==1.0.1 --hash=sha256:"))
+    assert affected(repo) == ["api", "worker"]
+    dockerfile.write_text(text.replace("UV_LINK_MODE=copy", "UV_LINK_MODE=hardlink"))
+    assert affected(repo) == ["api", "worker"]
+
+
+def test_a_dockerfile_new_since_the_revision_affects_everything(tmp_path: Path) -> None:
+    repo = seed_workspace(tmp_path)
+    init_repo(repo)
+    assert uvbake("generate", cwd=repo).returncode == 0
+    assert affected(repo) == ["api", "worker"]

@@ -16,11 +16,13 @@ from .config import MACHINES
 from .errors import UvbakeError
 from .lock import Lock, load_lock, marker_environment, split_closure
 from .planner import Plan, ServicePlan
-from .render import BAKEFILE, DOCKERFILE, DOCKERIGNORE
+from .render import BAKEFILE, DOCKERFILE, DOCKERIGNORE, stage_name
+from .stages import stage_digests
 
 LOCKFILE = "uv.lock"
-# Files at the workspace root that every image depends on.
-EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKEFILE, DOCKERFILE, DOCKERIGNORE})
+# Files at the workspace root that every image depends on. The Dockerfile changes with every
+# lock change (it holds the pins), so a change of it is weighed stage by stage instead.
+EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKEFILE, DOCKERIGNORE})
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class Since:
     ref: str
     paths: frozenset[str]
     old_lock: Lock | None
+    # the generated Dockerfile at `ref` and in the working tree, when it changed
+    old_dockerfile: str | None = None
+    dockerfile: str | None = None
 
 
 def _git(root: Path, *args: str, ref: str, bad: str = "") -> str:
@@ -90,18 +95,24 @@ def changed_paths(root: Path, ref: str) -> tuple[str, frozenset[str]]:
     return prefix, _relative([*_name_status(diff), *_fields(untracked)], prefix)
 
 
-def lock_at(root: Path, ref: str, *, prefix: str) -> Lock | None:
-    """The workspace's uv.lock as it was at `ref`, or None when it is missing or unreadable."""
-    spec = f"{ref}:{prefix}{LOCKFILE}"
+def _show(root: Path, spec: str) -> bytes | None:
+    """A file as git has it at `spec` (REV:PATH), or None when it is not there."""
     try:
         done = subprocess.run(["git", "show", spec], cwd=root, capture_output=True)
     except OSError as exc:
         raise UvbakeError(root, f"cannot run git ({exc.strerror})", "install git") from None
-    if done.returncode != 0:
+    return done.stdout if done.returncode == 0 else None
+
+
+def lock_at(root: Path, ref: str, *, prefix: str) -> Lock | None:
+    """The workspace's uv.lock as it was at `ref`, or None when it is missing or unreadable."""
+    spec = f"{ref}:{prefix}{LOCKFILE}"
+    old = _show(root, spec)
+    if old is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / LOCKFILE
-        path.write_bytes(done.stdout)
+        path.write_bytes(old)
         try:
             return load_lock(path, display=spec)
         except UvbakeError:  # an unreadable old lock compares as a missing one: all changed
@@ -111,7 +122,20 @@ def lock_at(root: Path, ref: str, *, prefix: str) -> Lock | None:
 def since(root: Path, ref: str) -> Since:
     prefix, paths = changed_paths(root, ref)
     old = lock_at(root, ref, prefix=prefix) if LOCKFILE in paths else None
-    return Since(ref=ref, paths=paths, old_lock=old)
+    if DOCKERFILE not in paths:
+        return Since(ref=ref, paths=paths, old_lock=old)
+    before = _show(root, f"{ref}:{prefix}{DOCKERFILE}")
+    try:
+        now = (root / DOCKERFILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        now = None
+    return Since(
+        ref=ref,
+        paths=paths,
+        old_lock=old,
+        old_dockerfile=before.decode("utf-8", errors="replace") if before is not None else None,
+        dockerfile=now,
+    )
 
 
 def _third_party_at(
@@ -152,14 +176,34 @@ def _in_app(service: ServicePlan, path: str) -> bool:
     )
 
 
-def affected(plan: Plan, *, paths: Iterable[str], old_lock: Lock | None) -> tuple[str, ...]:
-    """Names of the services whose image changes when `paths` change (sorted)."""
+def affected(
+    plan: Plan,
+    *,
+    paths: Iterable[str],
+    old_lock: Lock | None,
+    old_dockerfile: str | None = None,
+    dockerfile: str | None = None,
+) -> tuple[str, ...]:
+    """Names of the services whose image changes when `paths` change (sorted). When the
+    generated Dockerfile is among them, a service is affected if a stage its image is built
+    from changed between `old_dockerfile` and `dockerfile` (all are, without both texts)."""
     changed = {PurePosixPath(p).as_posix() for p in paths}
     services = plan.services
     if changed & EVERYTHING:
         return tuple(sorted(s.name for s in services))
+    if DOCKERFILE in changed:
+        if old_dockerfile is None or dockerfile is None:
+            return tuple(sorted(s.name for s in services))
+        old_stages, new_stages = stage_digests(old_dockerfile), stage_digests(dockerfile)
+        rebuilt = {
+            s.name
+            for s in services
+            if old_stages.get(stage_name(s.name)) != new_stages.get(stage_name(s.name))
+        }
+    else:
+        rebuilt = set()
     touched = {owner for p in changed if (owner := _owner(plan, p)) is not None}
-    hit = set()
+    hit = rebuilt
     for service in services:
         local = {service.name, *(m.name for m in service.closure)}
         if local & touched or any(_in_app(service, p) for p in changed):

@@ -135,7 +135,13 @@ def _services_since(the_plan: Plan, root: Path, ref: str | None) -> tuple[str, .
     from . import affected as affected_mod
 
     changes = affected_mod.since(root, ref)
-    return affected_mod.affected(the_plan, paths=changes.paths, old_lock=changes.old_lock)
+    return affected_mod.affected(
+        the_plan,
+        paths=changes.paths,
+        old_lock=changes.old_lock,
+        old_dockerfile=changes.old_dockerfile,
+        dockerfile=changes.dockerfile,
+    )
 
 
 def affected(*, root: Path, since: str, as_json: bool, out: TextIO | None = None) -> int:
