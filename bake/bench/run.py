@@ -42,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from progress import run_counts
+from progress import parse_plain_progress, run_counts, target_platform_stages
 from workspace import lock_workspace, make_workspace
 
 from uvbake.commands import generated_files
@@ -77,6 +77,8 @@ class Result:
     seconds: float
     executed: int
     cached: int
+    # RUN steps executed on the target platform (under QEMU on an amd64 machine)
+    emulated: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ class ImageFigures:
     unique_bytes: int
     unique_added_bytes: int
     import_seconds: dict[str, float]
+    # uvbake only: third-party bytes estimated from the locked wheel sizes, over distinct
+    # layers and with every distinct package once (uvbake list --layers)
+    estimated_unique: int = 0
+    estimated_lower_bound: int = 0
 
 
 # ---------------------------------------------------------------- the workspace
@@ -177,8 +183,9 @@ def _run(argv: Sequence[str], *, cwd: Path | None = None, timeout: float = 600) 
     return result.stdout
 
 
-def bake(pipeline: str, root: Path, *, push: bool = False) -> tuple[float, tuple[int, int]]:
-    """One pipeline's bake of every service: (wall seconds, (RUN steps executed, cached))."""
+def bake(pipeline: str, root: Path, *, push: bool = False) -> tuple[float, tuple[int, int], int]:
+    """One pipeline's bake of every service: (wall seconds, (RUN steps executed, cached), RUN
+    steps executed on the target platform)."""
     start = time.perf_counter()
     if pipeline == "uvbake":
         _run([sys.executable, "-m", "uvbake", "generate", "--root", str(root)])
@@ -199,7 +206,11 @@ def bake(pipeline: str, root: Path, *, push: bool = False) -> tuple[float, tuple
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise RuntimeError(f"{pipeline} bake failed:\n{result.stderr[-6000:]}")
-    return seconds, run_counts(result.stderr)
+    dockerfile = root / ("uvbake.Dockerfile" if pipeline == "uvbake" else "seed.Dockerfile")
+    on_target = target_platform_stages(dockerfile.read_text(encoding="utf-8"))
+    steps = parse_plain_progress(result.stderr)
+    emulated = sum(1 for s in steps if s.is_run and not s.cached and s.stage in on_target)
+    return seconds, run_counts(result.stderr), emulated
 
 
 def prune() -> None:
@@ -208,13 +219,18 @@ def prune() -> None:
 
 
 def _measure(scenario: str, pipeline: str, root: Path) -> Result:
-    seconds, (executed, cached) = bake(pipeline, root)
+    seconds, (executed, cached), emulated = bake(pipeline, root)
     result = Result(
-        scenario=scenario, pipeline=pipeline, seconds=seconds, executed=executed, cached=cached
+        scenario=scenario,
+        pipeline=pipeline,
+        seconds=seconds,
+        executed=executed,
+        cached=cached,
+        emulated=emulated,
     )
     print(
         f"  {scenario:<28} {pipeline:<7} {seconds:8.1f} s  RUN {result.executed} ran, "
-        f"{result.cached} cached",
+        f"{result.cached} cached, {result.emulated} on the target platform",
         flush=True,
     )
     return result
@@ -358,12 +374,19 @@ def image_figures(
         unique.update(layers)
         imports[service.name] = _import_seconds(ref, service, pipeline, import_runs)
     added = sum(size for digest, size in unique.items() if digest not in base)
+    estimate = {"unique_bytes": 0, "lower_bound_bytes": 0}
+    if pipeline == "uvbake":
+        from uvbake import layer_report
+
+        estimate = layer_report.describe(generated_files(root)[0])
     return ImageFigures(
         pipeline=pipeline,
         sizes=sizes,
         unique_bytes=sum(unique.values()),
         unique_added_bytes=added,
         import_seconds=imports,
+        estimated_unique=estimate["unique_bytes"],
+        estimated_lower_bound=estimate["lower_bound_bytes"],
     )
 
 
@@ -408,15 +431,16 @@ def report(
         "libraries (bake/bench/workspace.py); both pipelines in one run, taking turns.",
         "",
         "| scenario | seed | uvbake | uvbake / seed | RUN ran / cached, seed | "
-        "RUN ran / cached, uvbake |",
-        "|---|---:|---:|---:|---:|---:|",
+        "RUN ran / cached, uvbake | RUN on arm64 (emulated), seed / uvbake |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name in names:
         seed, ours = by[(name, "seed")], by[(name, "uvbake")]
         ratio = ours.seconds / seed.seconds if seed.seconds else float("nan")
         out.append(
             f"| {name} | {seed.seconds:.1f} s | {ours.seconds:.1f} s | {ratio:.2f} | "
-            f"{seed.executed} / {seed.cached} | {ours.executed} / {ours.cached} |"
+            f"{seed.executed} / {seed.cached} | {ours.executed} / {ours.cached} | "
+            f"{seed.emulated} / {ours.emulated} |"
         )
     if figures:
         seed_fig, ours_fig = figures
@@ -435,6 +459,13 @@ def report(
         ]
         for label, a, b in rows:
             out.append(f"| {label} | {_mb(a)} | {_mb(b)} | {b / a:.2f} |")
+        if ours_fig.estimated_lower_bound:
+            ratio = ours_fig.estimated_unique / ours_fig.estimated_lower_bound
+            out.append(
+                "| third-party bytes over distinct layers / each package once, estimated from "
+                f"the locked wheels | - | {_mb(ours_fig.estimated_unique)} / "
+                f"{_mb(ours_fig.estimated_lower_bound)} | {ratio:.2f} |"
+            )
         for name in seed_fig.sizes:
             a, b = seed_fig.sizes[name], ours_fig.sizes[name]
             out.append(f"| image size, {name} | {_mb(a)} | {_mb(b)} | {b / a:.2f} |")
