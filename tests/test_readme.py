@@ -25,3 +25,26 @@ def test_ci_runs_both_readme_commands() -> None:
     assert install in ci.splitlines()
     assert tests in ci.splitlines()
     assert "bash bake/engine-up.sh" in ci.splitlines()
+
+
+def test_the_layer_table_is_what_uvbake_plans_for_the_example() -> None:
+    from uvbake.planner import plan
+    from uvbake.workspace import load
+
+    text = (TOP / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(uvbake\.layer-\d+)` \| ([^|]+) \|(.*)\|$", text, flags=re.M)
+    header = re.search(r"^\| layer \| packages \|(.*)\|$", text, flags=re.M)
+    assert rows and header
+    services = [c.strip() for c in header.group(1).split("|")]
+    readme = {
+        name: (
+            sorted(p.strip() for p in packages.split(",")),
+            [s for s, mark in zip(services, marks.split("|"), strict=True) if mark.strip()],
+        )
+        for name, packages, marks in rows
+    }
+    planned = plan(load(TOP / "examples" / "lambda-monorepo"))
+    assert readme == {
+        layer.name: (sorted(p.name for p in layer.pins), list(layer.services))
+        for layer in planned.layers
+    }
