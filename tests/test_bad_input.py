@@ -487,6 +487,54 @@ CASES: list[tuple[str, Change, str]] = [
         "uvbake.Dockerfile: cannot write generated files (Is a directory); "
         "make the folder writable and remove anything that is not a file at that path",
     ),
+    # --- pins no locked file can install on the Lambda runtime
+    (
+        "pin-without-wheel-or-sdist",
+        lock_with(Locked("orjson", wheels=["orjson-1.0.0-cp313-cp313-win_amd64.whl"])),
+        "uv.lock: 'orjson' 1.0.0 has no wheel for linux/arm64, CPython 3.13, glibc 2.34 and no "
+        "sdist; lock a version of 'orjson' that publishes one (run `uv lock` in the workspace "
+        "root after changing it)",
+    ),
+    (
+        "glibc-below-the-only-wheel",
+        lambda root: (
+            lock_with(
+                Locked("orjson", wheels=["orjson-1.0.0-cp313-cp313-manylinux_2_28_aarch64.whl"])
+            )(root),
+            edit(ROOT, 'python = "3.13"', 'python = "3.13"\nglibc = "2.17"')(root),
+        ),
+        "pyproject.toml: wheel orjson-1.0.0-cp313-cp313-manylinux_2_28_aarch64.whl of 'orjson' "
+        "needs a newer glibc than the 2.17 set for linux/arm64, and uv.lock has no sdist to "
+        "build; raise glibc, or lock a version of 'orjson' with a wheel for glibc 2.17",
+    ),
+    (
+        "member-glibc-below-the-only-wheel",
+        lambda root: (
+            lock_with(
+                Locked(
+                    "httpx",
+                    deps=["idna"],
+                    wheels=["httpx-1.0.0-cp313-abi3-manylinux_2_28_aarch64.whl"],
+                )
+            )(root),
+            append(API, '\n[tool.uvbake]\nglibc = "2.26"\n')(root),
+        ),
+        "services/api/pyproject.toml: wheel httpx-1.0.0-cp313-abi3-manylinux_2_28_aarch64.whl "
+        "of 'httpx' needs a newer glibc than the 2.26 set for linux/arm64, and uv.lock has no "
+        "sdist to build; raise glibc, or lock a version of 'httpx' with a wheel for glibc 2.26",
+    ),
+    (
+        "glibc-not-a-version",
+        edit(ROOT, 'python = "3.13"', 'python = "3.13"\nglibc = "2.x"'),
+        "pyproject.toml: [tool.uvbake] glibc '2.x' is not a glibc version; write it as "
+        'glibc = "2.34" (2.17 or newer)',
+    ),
+    (
+        "max-layers-too-small",
+        edit(ROOT, 'python = "3.13"', 'python = "3.13"\nmax-layers = 1'),
+        "pyproject.toml: [tool.uvbake] max-layers must be a whole number from 2 to 100; set "
+        "max-layers to a whole number from 2 to 100",
+    ),
 ]
 
 
