@@ -129,3 +129,36 @@ def test_a_bug_exits_3_with_one_line_and_the_traceback_only_with_verbose(
         raise UvbakeError("pyproject.toml", "is broken", "fix it")
     assert outcome.code == USER_ERROR
     assert capsys.readouterr().err == "uvbake: error: pyproject.toml: is broken; fix it\n"
+
+
+def test_list_layers_shows_each_images_layers_and_the_byte_totals(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    text = uvbake("list", "--layers", cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.splitlines()[-7:] == [
+        "layers (bytes estimated from the locked wheel sizes):",
+        "  api:",
+        "    uvbake.layer-1      1.0 kB  shared by 2: orjson==1.0.0",
+        "    uvbake.layer-2      4.0 kB  shared by 1: httpx==1.0.0, idna==1.0.0, "
+        "pydantic==1.0.0, typing-extensions==1.0.0",
+        "  worker:",
+        "    uvbake.layer-1      1.0 kB  shared by 2: orjson==1.0.0",
+        "total 6.0 kB in all images; unique 5.0 kB; lower bound (each package once) 5.0 kB",
+    ]
+    data = json.loads(uvbake("list", "--layers", "--json", cwd=tmp_path).stdout)["layers"]
+    assert data["images"] == {
+        "api": ["uvbake.layer-1", "uvbake.layer-2"],
+        "worker": ["uvbake.layer-1"],
+    }
+    assert (data["total_bytes"], data["unique_bytes"], data["lower_bound_bytes"]) == (
+        6000,
+        5000,
+        5000,
+    )
+    assert data["layers"]["uvbake.layer-1"] == {
+        "services": ["api", "worker"],
+        "target": "linux/arm64, CPython 3.13, glibc 2.34",
+        "cross": True,
+        "bytes": 1000,
+        "packages": [{"name": "orjson", "version": "1.0.0", "bytes": 1000}],
+    }
