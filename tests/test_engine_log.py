@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from progress import Step, executed_runs, parse_plain_progress, unfinished_steps
 
 LOG = """\
@@ -33,3 +35,34 @@ def test_a_stuck_bake_names_the_step_that_never_finished() -> None:
     assert unfinished_steps(LOG) == [
         "[uvbake.core] RUN --mount=type=cache,target=/root/.cache/uv uvbake-uv pip install"
     ]
+
+
+def test_only_final_stages_are_on_the_target_platform_in_the_example() -> None:
+    from progress import target_platform_stages
+
+    example = Path(__file__).parent.parent / "examples" / "lambda-monorepo" / "uvbake.Dockerfile"
+    # the final stages hold no RUN step: every RUN of the example runs on the build machine
+    assert target_platform_stages(example.read_text(encoding="utf-8")) == {
+        "svc-ingestion-worker",
+        "svc-notifications",
+        "svc-orders",
+    }
+    seed = Path(__file__).parent.parent / "bake" / "bench" / "seed" / "Dockerfile"
+    assert target_platform_stages(seed.read_text(encoding="utf-8")) == {"uv", "builder", "final"}
+
+
+def test_run_counts_of_some_stages_count_each_vertex() -> None:
+    from progress import run_counts
+
+    log = "\n".join(
+        [
+            "#5 [a builder 2/3] RUN make",
+            "#6 [b builder 2/3] RUN make",
+            "#7 [b other 1/1] RUN true",
+            "#5 DONE 1.0s",
+            "#6 CACHED",
+            "#7 DONE 0.1s",
+        ]
+    )
+    assert run_counts(log) == (2, 1)
+    assert run_counts(log, stages={"builder"}) == (1, 1)

@@ -6,6 +6,7 @@ Shared by the bench (bake/bench/run.py) and the engine tests (tests/engine.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 STEP = re.compile(
@@ -59,8 +60,9 @@ def unfinished_steps(text: str) -> list[str]:
     return [name for vid, name in started.items() if vid not in finished]
 
 
-def run_counts(text: str) -> tuple[int, int]:
-    """(RUN steps executed, RUN steps from cache) of a log, counting each build vertex once.
+def run_counts(text: str, *, stages: Container[str] | None = None) -> tuple[int, int]:
+    """(RUN steps executed, RUN steps from cache) of a log, counting each build vertex once;
+    with `stages`, only the steps of those stages.
 
     Unlike parse_plain_progress this does not merge steps of the same stage and command:
     one Dockerfile built with different build arguments runs the "same" step once per target.
@@ -71,7 +73,8 @@ def run_counts(text: str) -> tuple[int, int]:
     for line in text.splitlines():
         step = STEP.match(line)
         if step and step.group("cmd").startswith("RUN "):
-            runs.add(step.group(1))
+            if stages is None or step.group("stage") in stages:
+                runs.add(step.group(1))
             continue
         done = STATUS.match(line)
         if done:

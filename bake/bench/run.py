@@ -42,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from progress import parse_plain_progress, run_counts, target_platform_stages
+from progress import run_counts, target_platform_stages
 from workspace import lock_workspace, make_workspace
 
 from uvbake.commands import generated_files
@@ -208,8 +208,7 @@ def bake(pipeline: str, root: Path, *, push: bool = False) -> tuple[float, tuple
         raise RuntimeError(f"{pipeline} bake failed:\n{result.stderr[-6000:]}")
     dockerfile = root / ("uvbake.Dockerfile" if pipeline == "uvbake" else "seed.Dockerfile")
     on_target = target_platform_stages(dockerfile.read_text(encoding="utf-8"))
-    steps = parse_plain_progress(result.stderr)
-    emulated = sum(1 for s in steps if s.is_run and not s.cached and s.stage in on_target)
+    emulated = run_counts(result.stderr, stages=on_target)[0]
     return seconds, run_counts(result.stderr), emulated
 
 
