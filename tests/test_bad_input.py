@@ -341,13 +341,13 @@ CASES: list[tuple[str, Change, str]] = [
         "member-unknown-key-no-close-match",
         append(API, "\n[tool.uvbake]\nzzz = 1\n"),
         "services/api/pyproject.toml: unknown key 'zzz' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages, glibc",
+        "service, handler, platform, base-image, packages, glibc, functions, base-dockerfile",
     ),
     (
         "member-root-only-key",
         append(API, '\n[tool.uvbake]\nregistry = "ecr"\n'),
         "services/api/pyproject.toml: unknown key 'registry' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages, glibc",
+        "service, handler, platform, base-image, packages, glibc, functions, base-dockerfile",
     ),
     (
         "root-wrong-type",
@@ -463,8 +463,9 @@ CASES: list[tuple[str, Change, str]] = [
     (
         "no-service",
         append(ROOT, 'services = ["apps/*"]\n'),
-        "pyproject.toml: no workspace member is a service; put services under services/ or "
-        'set [tool.uvbake] services = ["apps/*"]',
+        "pyproject.toml: no workspace member is a service, though some look like Lambdas "
+        "(services/api has api.main.handler, services/worker has worker.main.handler); set "
+        '[tool.uvbake] services = ["services/api", "services/worker"] in pyproject.toml',
     ),
     (
         "lock-does-not-lock-a-service",
