@@ -100,7 +100,10 @@ def _by_convention(member: Member, ws: Workspace, dependents: tuple[str, ...]) -
             f"has handler {listed}, but {', '.join(dependents)} need(s) it at run time",
             _flag(member),
         )
-    return Role(True, f"has Lambda handler {listed} and no other member needs it at run time")
+    plural = "s" if len(found) > 1 else ""
+    return Role(
+        True, f"has Lambda handler{plural} {listed} and no other member needs it at run time"
+    )
 
 
 def roles(ws: Workspace) -> dict[str, Role]:
