@@ -66,7 +66,7 @@ def lambdas(root: Path) -> Path:
                 "shared = { workspace = true }\n",
                 'shared = { workspace = true }\nmodels = { path = "../../layers/models" }\n',
             ),
-            "functions/indexer/index.py": HANDLER,
+            "functions/indexer/index.py": "import models\nimport shared\n\n\n" + HANDLER,
             # a flat app.py next to pyproject.toml; flat depends on indexer in a dev group only
             "functions/flat/pyproject.toml": pyproject(
                 "flat",
@@ -203,9 +203,16 @@ def test_bake_targets_and_stages_by_convention(lambdas_root: Path) -> None:
     assert "COPY functions/flat/app.py /uvbake/out/var/task/app.py" in dockerfile
     assert "COPY functions/srcpkg/src /uvbake/out/var/task/src" in dockerfile
     # layers/models is built like a library, from a bind mount of that folder only
+    assert "# ---- uvbake.lib-models: path dependency models\n" in dockerfile
     assert "--mount=type=bind,source=layers/models,target=/uvbake/src/layers/models,rw" in (
         dockerfile
     )
+
+
+def test_check_knows_path_dependencies_and_functions(lambdas_root: Path) -> None:
+    assert uvbake("generate", cwd=lambdas_root).returncode == 0
+    result = uvbake("check", cwd=lambdas_root, env={"PATH": ""})  # no uv: no lock check
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 def test_matrix_and_affected_follow_functions(lambdas_root: Path) -> None:

@@ -157,8 +157,10 @@ def library_stage(member: str) -> str:
     return f"uvbake.lib-{member}"
 
 
-def _library_context(library: LibraryPlan) -> dict[str, Any]:
+def _library_context(plan: Plan, library: LibraryPlan) -> dict[str, Any]:
+    member = plan.workspace.member(library.member.name) is not None
     return {
+        "kind": "workspace member" if member else "path dependency",
         "name": library.member.name,
         "stage": library_stage(library.member.name),
         "install": library.install,
@@ -206,7 +208,7 @@ def render(plan: Plan) -> dict[str, str]:
         "workspace_builder": f"uvbake.builder{'-native' if settings.native_builds else ''}",
         "emulated": any(not layer.cross for layer in plan.layers),
         "layers": [_layer_context(plan, layer) for layer in plan.layers],
-        "libraries": [_library_context(lib) for lib in plan.shipped],
+        "libraries": [_library_context(plan, lib) for lib in plan.shipped],
         "services": [_service_context(plan, s) for s in plan.services],
         "targets": [t for s in plan.services for t, _ in s.targets],
     }
