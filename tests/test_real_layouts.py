@@ -6,6 +6,8 @@ of its git repository, a service on a user base stage, and members that are no L
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from uvbake.render import BAKEFILE, DOCKERFILE
 
 LAMBDA = "def lambda_handler(event, context):\n    return {'ok': True}\n"
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
+WORKFLOW = ".github/workflows/uvbake.yml"
 
 
 def pyproject(name: str, **options: Any) -> str:
@@ -341,11 +344,18 @@ def test_workspace_in_a_sub_folder_of_the_repository(tmp_path: Path) -> None:
     written = uvbake("ci", "github", "--root", "lambda", cwd=repo)
     assert (written.returncode, written.stdout) == (0, "wrote .github/workflows/uvbake.yml\n")
     assert not (root / ".github").exists()
-    workflow = yaml.safe_load((repo / ".github/workflows/uvbake.yml").read_text())
+    workflow = yaml.safe_load((repo / WORKFLOW).read_text())
     assert workflow["defaults"] == {"run": {"working-directory": "lambda"}}
     steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
     bakes = [s["with"] for s in steps if s.get("uses", "").startswith("docker/bake-action")]
     assert [b["workdir"] for b in bakes] == ["lambda", "lambda"]
+    schema = Path(sys.executable).with_name("check-jsonschema")
+    valid = subprocess.run(
+        [str(schema), "--builtin-schema", "vendor.github-workflows", str(repo / WORKFLOW)],
+        capture_output=True,
+        text=True,
+    )
+    assert valid.returncode == 0, valid.stdout + valid.stderr
     assert uvbake("ci", "github", "--check", cwd=root).returncode == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "generated")
