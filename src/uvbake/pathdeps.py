@@ -22,7 +22,9 @@ def _outside(path: str) -> bool:
     return path.startswith("/") or path == ".." or path.startswith("../")
 
 
-def _dependent(ws: Workspace, local: Iterable[LockedPackage], package: LockedPackage) -> str:
+def direct_dependent(ws: Workspace, local: Iterable[LockedPackage], package: LockedPackage) -> str:
+    """The pyproject.toml of the first workspace member that depends on `package` directly,
+    else uv.lock (it comes in through another third-party package)."""
     for owner in local:
         member = ws.member(owner.name)
         if member is not None and any(d.name == package.name for d in owner.dependencies):
@@ -49,12 +51,12 @@ def path_members(
         folder = posixpath.normpath(package.source[kind])
         if _outside(folder):
             raise UvbakeError(
-                _dependent(ws, local, package),
+                direct_dependent(ws, local, package),
                 f"service '{service.name}' needs '{package.name}' from '{package.source[kind]}', "
                 "a folder outside the workspace, which the image build does not have",
                 "move the folder inside the workspace root, or make it a workspace member",
             )
-        discovery.check_safe(folder, where=_dependent(ws, local, package))
+        discovery.check_safe(folder, where=direct_dependent(ws, local, package))
         path = ws.root / folder
         display = f"{folder}/pyproject.toml"
         data = read_toml(path / "pyproject.toml", display=display, fix="run `uv lock` again")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container
 from dataclasses import dataclass, replace
 
 from . import discovery, handlers, pathdeps, roles, wheels
@@ -194,16 +194,6 @@ def _library(ws: Workspace, member: Member) -> LibraryPlan:
     )
 
 
-def _direct_dependent(ws: Workspace, local: Iterable[LockedPackage], package: LockedPackage) -> str:
-    """The pyproject.toml of the first workspace member that depends on `package` directly,
-    else uv.lock (it comes in through another third-party package)."""
-    for owner in local:
-        member = ws.member(owner.name)
-        if member is not None and any(d.name == package.name for d in owner.dependencies):
-            return member.pyproject
-    return ws.lock.display
-
-
 def _check_installable(
     ws: Workspace, service: Member, packages: list[LockedPackage], *, members: Container[str]
 ) -> None:
@@ -216,7 +206,7 @@ def _check_installable(
     for package in git_packages(third)[:1]:
         url = package.source["git"].split("#", 1)[0]
         raise UvbakeError(
-            _direct_dependent(ws, local, package),
+            pathdeps.direct_dependent(ws, local, package),
             f"service '{service.name}' needs '{package.name}' from git ({url}), which the "
             "image build cannot install: the builder has no git and no hash can pin it",
             "vendor it as a workspace member, or publish a wheel to a package index "
@@ -227,7 +217,7 @@ def _check_installable(
         where = package.source[kind]
         what = f"the local index folder '{where}'" if kind == "registry" else f"'{where}'"
         raise UvbakeError(
-            _direct_dependent(ws, local, package),
+            pathdeps.direct_dependent(ws, local, package),
             f"service '{service.name}' needs '{package.name}' from {what}, which the image "
             "build does not have",
             "make it a workspace member, or publish it to a package index and depend on that",
