@@ -450,3 +450,40 @@ def test_editable_path_dependency_and_a_callable_handler(tmp_path: Path) -> None
         "--mount=type=bind,source=vendor/models,target=/uvbake/src/vendor/models,rw"
         in (files[DOCKERFILE])
     )
+
+
+@pytest.mark.parametrize(
+    ("files", "handler"),
+    [
+        ({"handler.py": HANDLER}, "handler.handler"),
+        ({"lambda_function.py": LAMBDA}, "lambda_function.lambda_handler"),
+        ({"main.py": HANDLER, "tests/test_main.py": HANDLER}, "main.handler"),
+        ({"src/index.py": HANDLER}, "index.handler"),
+        ({"svc/__init__.py": "", "svc/app.py": LAMBDA}, "svc.app.lambda_handler"),
+        ({"src/acme/svc/api/handler.py": LAMBDA}, "acme.svc.api.handler.lambda_handler"),
+        # not (event, context), or not at the top: only the real handler counts
+        (
+            {
+                "app.py": "def handler(event):\n    pass\n\n\nclass K:\n"
+                "    def handler(self, event, context):\n        pass\n",
+                "index.py": HANDLER,
+            },
+            "index.handler",
+        ),
+    ],
+    ids=["handler", "lambda_function", "main", "src-index", "flat-package", "namespace", "args"],
+)
+def test_one_handler_by_convention(tmp_path: Path, files: dict[str, str], handler: str) -> None:
+    root = build_tree(
+        tmp_path / "ws",
+        {
+            "pyproject.toml": _root(["lambda/*"]),
+            "lambda/svc/pyproject.toml": pyproject("svc", packaged=False),
+            **{f"lambda/svc/{rel}": text for rel, text in files.items()},
+        },
+    )
+    locked(root, tmp_path)
+    services = listed(root)["services"]
+    assert [(s["name"], s["handler"]) for s in services] == [("svc", handler)]
+    _, generated = generated_files(root)
+    assert f'CMD ["{handler}"]\n' in generated[DOCKERFILE]
