@@ -392,6 +392,18 @@ def test_service_on_a_user_base_stage(tmp_path: Path) -> None:
     }
     assert targets["scraper"]["contexts"] == {"uvbake-base-scraper": "target:uvbake-base-scraper"}
     assert "FROM uvbake-base-scraper AS svc-scraper\n" in files[DOCKERFILE]
+    # a base Dockerfile outside the member's folder still affects the service
+    init_repo(root)
+    build_tree(root, {"docker/shared.Dockerfile": "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"})
+    text = (root / "functions/scraper/pyproject.toml").read_text(encoding="utf-8")
+    (root / "functions/scraper/pyproject.toml").write_text(
+        text.replace("docker/scraper.base.Dockerfile", "../../docker/shared.Dockerfile"),
+        encoding="utf-8",
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "shared base")
+    build_tree(root, {"docker/shared.Dockerfile": "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN true\n"})
+    assert uvbake("affected", "--since", "HEAD", cwd=root).stdout == "scraper\n"
     # the third-party layers are still installed by the builders, not on the user stage
     assert "FROM ${BASE_IMAGE} AS svc-scraper" not in files[DOCKERFILE]
 

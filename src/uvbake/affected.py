@@ -154,8 +154,11 @@ def _owner(plan: Plan, path: str) -> str | None:
 
 def _in_app(service: ServicePlan, path: str) -> bool:
     """Whether `path` is in the service's code, in a library it ships as source (the root
-    project's packages too), or is a file outside a library folder that its build reads."""
+    project's packages too), is a file outside a library folder that its build reads, or is
+    the service's base Dockerfile."""
     sources = [a.source for a in (*service.app, *service.copies)]
+    if path == service.base_dockerfile:
+        return True
     return path in service.build_files or any(
         path == source or path.startswith(f"{source}/") for source in sources
     )
