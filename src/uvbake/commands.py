@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import writer
-from .planner import NoService, Plan, plan, role
+from .planner import NoService, Plan, ServicePlan, plan, role
 from .render import render
-from .workspace import Workspace, load
+from .workspace import Member, Workspace, load
 
 
 def load_warned(root: Path) -> Workspace:
@@ -79,8 +79,8 @@ def describe(the_plan: Plan) -> dict[str, Any]:
     }
 
 
-def _service(s: Any) -> dict[str, Any]:
-    out = {
+def _service(s: ServicePlan) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "name": s.name,
         "path": s.member.path.as_posix(),
         "handler": s.handler,
@@ -99,7 +99,7 @@ def _service(s: Any) -> dict[str, Any]:
     return out
 
 
-def _library(ws: Workspace, member: Any) -> dict[str, Any]:
+def _library(ws: Workspace, member: Member) -> dict[str, Any]:
     """A member that is not a service: why, the handlers it has, the setting that would make
     it a service."""
     from .roles import handler_of
