@@ -447,6 +447,8 @@ def test_editable_path_dependency_and_a_callable_handler(tmp_path: Path) -> None
             "lambda/api/src/api/__init__.py": "",
             "lambda/api/src/api/asgi.py": "def adapt(app):\n    return app\n\n\n"
             "handler = adapt(object())\n",
+            "lambda/api/src/api/fallback.py": "try:\n    from fast import handler\n"
+            "except ImportError:\n\n    def handler(event, context):\n        return 1\n",
             "vendor/models/pyproject.toml": pyproject("models"),
             "vendor/models/src/models/__init__.py": "",
         },

@@ -211,7 +211,7 @@ def check(ws: Workspace, member: Member, handler: str, app: Sequence[AppSource])
         )
     where = file.relative_to(ws.root).as_posix()
     kind = None
-    for node in _parse(ws, file).body:
+    for node in _top_level(_parse(ws, file).body):
         names = _bound(node)
         if function in names:
             kind = names[function]
@@ -228,6 +228,20 @@ def check(ws: Workspace, member: Member, handler: str, app: Sequence[AppSource])
         f"{what}, and it is the handler of service '{member.name}'",
         f"define def {function}(event, context) or {fix}",
     )
+
+
+def _top_level(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements run at import time: the module's, and those inside its top-level if,
+    try and with blocks (try: from fast import handler / except ImportError: def handler)."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If):
+            yield from _top_level([*node.body, *node.orelse])
+        elif isinstance(node, ast.Try):
+            inner = [*node.body, *(s for h in node.handlers for s in h.body)]
+            yield from _top_level([*inner, *node.orelse, *node.finalbody])
+        elif isinstance(node, ast.With):
+            yield from _top_level(node.body)
 
 
 def _bound(node: ast.stmt) -> dict[str, str]:
