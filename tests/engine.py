@@ -78,9 +78,9 @@ def bake(
     return parse_plain_progress(result.stderr)
 
 
-def invoke(image: str, event: object, *handler: str) -> object:
+def invoke(image: str, event: object, *handler: str, platform: str = "linux/arm64") -> object:
     result = subprocess.run(
-        ["docker", "run", "--rm", "-i", "--platform", "linux/arm64", image, *handler],
+        ["docker", "run", "--rm", "-i", "--platform", platform, image, *handler],
         input=json.dumps(event),
         capture_output=True,
         text=True,

@@ -341,13 +341,13 @@ CASES: list[tuple[str, Change, str]] = [
         "member-unknown-key-no-close-match",
         append(API, "\n[tool.uvbake]\nzzz = 1\n"),
         "services/api/pyproject.toml: unknown key 'zzz' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages, glibc",
+        "service, handler, platform, base-image, packages, glibc, functions, base-dockerfile",
     ),
     (
         "member-root-only-key",
         append(API, '\n[tool.uvbake]\nregistry = "ecr"\n'),
         "services/api/pyproject.toml: unknown key 'registry' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages, glibc",
+        "service, handler, platform, base-image, packages, glibc, functions, base-dockerfile",
     ),
     (
         "root-wrong-type",
@@ -445,6 +445,100 @@ CASES: list[tuple[str, Change, str]] = [
         "services/api/src; fix [tool.uvbake] packages or the handler",
     ),
     (
+        "two-handlers-without-a-choice",
+        lambda root: (
+            remove("services/api/src/api/main.py")(root),
+            write("services/api/src/api/app.py", "def lambda_handler(event, context):\n    pass\n")(
+                root
+            ),
+            write("services/api/src/api/index.py", "def handler(event, context):\n    pass\n")(
+                root
+            ),
+        ),
+        "services/api/pyproject.toml: service 'api' has 2 Lambda handlers "
+        "(api.app.lambda_handler, api.index.handler) and no choice; set [tool.uvbake] handler = "
+        '"api.app.lambda_handler" to pick one, or functions = { app = "api.app.lambda_handler", '
+        'index = "api.index.handler" } for one image each',
+    ),
+    (
+        "handler-is-a-class",
+        lambda root: (
+            append(API, '\n[tool.uvbake]\nhandler = "api.main.Handler"\n')(root),
+            append("services/api/src/api/main.py", "\n\nclass Handler:\n    pass\n")(root),
+        ),
+        "services/api/src/api/main.py: 'Handler' is a class, not a function, and it is the "
+        "handler of service 'api'; define def Handler(event, context) or fix [tool.uvbake] "
+        "handler in services/api/pyproject.toml",
+    ),
+    (
+        "handler-is-a-variable",
+        lambda root: (
+            append(API, '\n[tool.uvbake]\nhandler = "api.main.CONFIG"\n')(root),
+            append("services/api/src/api/main.py", '\nCONFIG = {"table": "orders"}\n')(root),
+        ),
+        "services/api/src/api/main.py: 'CONFIG' is a variable, not a function, and it is the "
+        "handler of service 'api'; define def CONFIG(event, context) or fix [tool.uvbake] "
+        "handler in services/api/pyproject.toml",
+    ),
+    (
+        "handler-module-not-shipped",
+        append(API, '\n[tool.uvbake]\nhandler = "api.jobs.handler"\n'),
+        "services/api/pyproject.toml: handler module 'api.jobs' of service 'api' is not in the "
+        "code the image ships (api); fix [tool.uvbake] handler in services/api/pyproject.toml",
+    ),
+    (
+        "handler-module-does-not-parse",
+        lambda root: (
+            append(API, '\n[tool.uvbake]\nhandler = "api.main.handler"\n')(root),
+            append("services/api/src/api/main.py", "\ndef broken(:\n")(root),
+        ),
+        "services/api/src/api/main.py: does not parse (line 4: invalid syntax); fix the syntax "
+        "at line 4",
+    ),
+    (
+        "convention-module-does-not-parse",
+        lambda root: (
+            remove("services/api/src/api/main.py")(root),
+            write("services/api/src/api/app.py", "def lambda_handler(event, context)\n")(root),
+        ),
+        "services/api/src/api/app.py: does not parse (line 1: expected ':'); fix the syntax "
+        "at line 1",
+    ),
+    (
+        "path-dependency-outside-the-workspace",
+        write(
+            "uv.lock",
+            lock_text(
+                [
+                    *(p for p in seed_lock_packages() if p.name != "orjson"),
+                    Locked("orjson", source='{ editable = "../vendor/orjson" }'),
+                ],
+                members=["api", "worker", "common-models", "common-log"],
+            ),
+        ),
+        "services/common/log/pyproject.toml: service 'api' needs 'orjson' from "
+        "'../vendor/orjson', a folder outside the workspace, which the image build does not "
+        "have; move the folder inside the workspace root, or make it a workspace member",
+    ),
+    (
+        "functions-and-handler",
+        append(API, '\n[tool.uvbake]\nhandler = "api.main.handler"\nfunctions = { a = "a.b" }\n'),
+        "services/api/pyproject.toml: [tool.uvbake] sets both handler and functions; keep "
+        "functions and remove handler",
+    ),
+    (
+        "function-name-not-a-target-name",
+        append(API, '\n[tool.uvbake]\nfunctions = { "Big Name" = "api.main.handler" }\n'),
+        "services/api/pyproject.toml: [tool.uvbake] functions name 'Big Name' is not a bake "
+        "target name; use lowercase letters, digits, - and _",
+    ),
+    (
+        "base-dockerfile-missing",
+        append(API, '\n[tool.uvbake]\nbase-dockerfile = "docker/base.Dockerfile"\n'),
+        "services/api/pyproject.toml: base-dockerfile 'docker/base.Dockerfile' is not a file; "
+        "point [tool.uvbake] base-dockerfile at a Dockerfile inside the workspace",
+    ),
+    (
         "hostile-member-folder",
         lambda root: (root / "services/worker").rename(root / "services/work er$(id)"),
         "services/work er$(id)/pyproject.toml: folder 'services/work er$(id)' has characters "
@@ -463,8 +557,9 @@ CASES: list[tuple[str, Change, str]] = [
     (
         "no-service",
         append(ROOT, 'services = ["apps/*"]\n'),
-        "pyproject.toml: no workspace member is a service; put services under services/ or "
-        'set [tool.uvbake] services = ["apps/*"]',
+        "pyproject.toml: no workspace member is a service, though some look like Lambdas "
+        "(services/api has api.main.handler, services/worker has worker.main.handler); set "
+        '[tool.uvbake] services = ["services/api", "services/worker"] in pyproject.toml',
     ),
     (
         "lock-does-not-lock-a-service",

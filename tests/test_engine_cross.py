@@ -138,6 +138,21 @@ def test_each_distribution_is_stored_in_one_layer_and_builds_are_reproducible(
     assert {d: len(holders[d]) for d in third_party} == {d: 1 for d in third_party}
 
 
+def _lock_and_generate(root: Path) -> Path:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    done = subprocess.run(
+        [sys.executable, "-m", "uv", "lock", "--directory", str(root), "--python", sys.executable],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    generated = uvbake("generate", cwd=root)
+    assert generated.returncode == 0, generated.stderr
+    return root
+
+
 def _emulated_workspace(root: Path) -> Path:
     """One service: docopt 0.6.2 is published as an sdist only; six is wanted on aarch64
     alone and idna on x86_64 alone."""
@@ -184,18 +199,7 @@ def _emulated_workspace(root: Path) -> Path:
             """,
         },
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    done = subprocess.run(
-        [sys.executable, "-m", "uv", "lock", "--directory", str(root), "--python", sys.executable],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
-    generated = uvbake("generate", cwd=root)
-    assert generated.returncode == 0, generated.stderr
-    return root
+    return _lock_and_generate(root)
 
 
 def test_a_package_without_an_arm64_wheel_alone_is_built_under_emulation(
@@ -218,3 +222,64 @@ def test_a_package_without_an_arm64_wheel_alone_is_built_under_emulation(
     # the target's marker choice: six (aarch64), not idna (x86_64), and nothing else (the
     # service's own code is in /var/task, with no .dist-info)
     assert answer == {"docopt": "0.6.2", "installed": ["docopt", "six"]}
+
+
+def test_an_amd64_service_beside_arm64_ones_gets_its_own_wheels(tmp_path: Path) -> None:
+    """Per-service platforms: each target has its own layers of its own wheels, and with
+    QEMU off both images still build (the amd64 one natively, the arm64 one cross-installed)."""
+    require_engine()
+    service = """
+        [project]
+        name = "{name}"
+        version = "0.1.0"
+        requires-python = ">=3.11"
+        dependencies = ["orjson==3.11.5"]
+        {extra}
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+    """
+    handler = """
+        import platform
+
+        import orjson
+
+
+        def handler(event, context):
+            return {"machine": platform.machine(), "orjson": orjson.__version__}
+    """
+    build_tree(
+        tmp_path / "ws",
+        {
+            "pyproject.toml": """
+                [project]
+                name = "platforms"
+                version = "0.1.0"
+                requires-python = ">=3.11"
+
+                [tool.uv.workspace]
+                members = ["services/*"]
+
+                [tool.uvbake]
+                python = "3.13"
+            """,
+            "services/arm/pyproject.toml": service.format(name="arm", extra=""),
+            "services/arm/src/arm/main.py": handler,
+            "services/x86/pyproject.toml": service.format(
+                name="x86", extra='[tool.uvbake]\n        platform = "linux/amd64"\n'
+            ),
+            "services/x86/src/x86/main.py": handler,
+        },
+    )
+    root = _lock_and_generate(tmp_path / "ws")
+    dockerfile = (root / "uvbake.Dockerfile").read_text()
+    assert "--python-platform aarch64-manylinux_2_34" in dockerfile
+    assert "--python-platform x86_64-manylinux_2_34" in dockerfile
+    tag = f"p{uuid.uuid4().hex[:10]}"
+    with no_arm64_emulation():
+        steps = bake(root, tag=tag)
+    assert emulated_runs(steps, dockerfile) == []
+    arm = invoke(f"{REGISTRY}/arm:{tag}", {})
+    assert arm == {"machine": "aarch64", "orjson": "3.11.5"}
+    x86 = invoke(f"{REGISTRY}/x86:{tag}", {}, platform="linux/amd64")
+    assert x86 == {"machine": "x86_64", "orjson": "3.11.5"}

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import REGISTRY, bake, invoke, require_engine
-from helpers import build_tree, layouts_workspace, uvbake
+from engine import REGISTRY, bake, invoke, layers, require_engine
+from helpers import build_tree, layouts_workspace, uv_lock, uvbake
 
 pytestmark = pytest.mark.engine
 
@@ -111,3 +111,99 @@ def test_library_versioned_from_git_builds_without_git(tmp_path: Path) -> None:
     tag = _generate_and_bake(root)
     # uv.lock records no version for a dynamic one, so the build is told 0.0.0.
     assert invoke(f"{REGISTRY}/api:{tag}", {}) == {"stamp": "0.0.0"}
+
+
+def _lambda_repo(root: Path) -> Path:
+    """A workspace shaped like public Lambda repositories, with no [tool.uvbake] services:
+    functions/indexer (a single module, index.handler), functions/flat (a flat app.py,
+    app.lambda_handler), functions/multi (3 functions, one image each), functions/scraper
+    (an image on a user base stage) and the library layers/shared."""
+
+    def member(name: str, *, deps: tuple[str, ...] = (), tail: str = "") -> str:
+        listed = ", ".join(f'"{d}"' for d in deps)
+        text = f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+        text += f"dependencies = [{listed}]\n"
+        if deps:
+            text += "\n[tool.uv.sources]\n" + "".join(
+                f"{d} = {{ workspace = true }}\n" for d in deps
+            )
+        return text + tail
+
+    build = '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+    answer = 'def {fn}(event, context):\n    return {{"function": "{name}", "uses": {uses}}}\n'
+    files: dict[str, str | bytes] = {
+        "pyproject.toml": (
+            '[tool.uv.workspace]\nmembers = ["functions/*", "layers/*"]\n\n'
+            '[tool.uvbake]\npython = "3.13"\n'
+        ),
+        "layers/shared/pyproject.toml": member("shared", tail=build),
+        "layers/shared/src/shared/__init__.py": 'NAME = "shared"\n',
+        "functions/indexer/pyproject.toml": member("indexer", deps=("shared",)),
+        "functions/indexer/index.py": "import shared\n\n\n"
+        + answer.format(fn="handler", name="indexer", uses="shared.NAME"),
+        "functions/flat/pyproject.toml": member("flat"),
+        "functions/flat/app.py": answer.format(fn="lambda_handler", name="flat", uses="None"),
+        "functions/multi/pyproject.toml": member(
+            "multi",
+            deps=("shared",),
+            tail='\n[tool.uvbake]\nfunctions = { api = "multi.handler.lambda_handler", '
+            'sweeper = "multi.sweeper.lambda_handler", report = "multi.report.lambda_handler" }\n'
+            + build,
+        ),
+        "functions/multi/src/multi/__init__.py": "import shared\n",
+        "functions/scraper/pyproject.toml": member(
+            "scraper", tail='\n[tool.uvbake]\nbase-dockerfile = "docker/scraper.base.Dockerfile"\n'
+        ),
+        "functions/scraper/docker/scraper.base.Dockerfile": (
+            "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"
+            "RUN mkdir -p /opt/system && echo browser-stand-in > /opt/system/browser.txt\n"
+        ),
+        "functions/scraper/handler.py": (
+            "def handler(event, context):\n"
+            '    with open("/opt/system/browser.txt") as f:\n'
+            '        return {"function": "scraper", "uses": f.read().strip()}\n'
+        ),
+    }
+    for fn in ("handler", "sweeper", "report"):
+        files[f"functions/multi/src/multi/{fn}.py"] = "import shared\n\n\n" + answer.format(
+            fn="lambda_handler", name=fn, uses="shared.NAME"
+        )
+    build_tree(root, files)
+    (root / "wheels").mkdir()
+    uv_lock(root, cache=root.parent / "uv-cache")
+    return root
+
+
+@pytest.fixture(scope="module")
+def lambda_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The Lambda-shaped workspace, generated and baked once for the tests below."""
+    require_engine()
+    root = _lambda_repo(tmp_path_factory.mktemp("lambda-repo") / "ws")
+    return root, _generate_and_bake(root)
+
+
+def test_index_handler_member_answers(lambda_repo: tuple[Path, str]) -> None:
+    _, tag = lambda_repo
+    answer = invoke(f"{REGISTRY}/indexer:{tag}", {})
+    assert answer == {"function": "indexer", "uses": "shared"}
+
+
+def test_flat_app_lambda_handler_answers(lambda_repo: tuple[Path, str]) -> None:
+    _, tag = lambda_repo
+    assert invoke(f"{REGISTRY}/flat:{tag}", {}) == {"function": "flat", "uses": None}
+
+
+def test_three_functions_share_every_layer(lambda_repo: tuple[Path, str]) -> None:
+    _, tag = lambda_repo
+    images = {fn: f"{REGISTRY}/multi-{fn}:{tag}" for fn in ("api", "sweeper", "report")}
+    digests = {fn: layers(image) for fn, image in images.items()}
+    assert digests["api"] == digests["sweeper"] == digests["report"]
+    answers = {fn: invoke(image, {}) for fn, image in images.items()}
+    names = {"api": "handler", "sweeper": "sweeper", "report": "report"}
+    assert answers == {fn: {"function": names[fn], "uses": "shared"} for fn in images}
+
+
+def test_service_on_a_user_base_stage_answers(lambda_repo: tuple[Path, str]) -> None:
+    _, tag = lambda_repo
+    answer = invoke(f"{REGISTRY}/scraper:{tag}", {})
+    assert answer == {"function": "scraper", "uses": "browser-stand-in"}

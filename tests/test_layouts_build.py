@@ -533,7 +533,8 @@ def test_missing_handler_lists_every_place_tried(tmp_path: Path) -> None:
             tmp_path,
             folder="billing-api",
             name="acme-billing",
-            files={"src/acme/billing/__init__.py": "", "src/acme/billing/app.py": HANDLER},
+            # api.py is no Lambda convention module (app.py would be found)
+            files={"src/acme/billing/__init__.py": "", "src/acme/billing/api.py": HANDLER},
         )
     assert err.value.line() == (
         "services/billing-api/pyproject.toml: service 'acme-billing' has no Lambda handler "
@@ -693,9 +694,9 @@ def test_service_needed_by_another_is_installed_there_and_keeps_its_image(tmp_pa
         ),
         (
             '{ directory = "../vendor/orjson" }',
-            "service 'api' needs 'orjson' from '../vendor/orjson', which the image build does "
-            "not have; make it a workspace member, or publish it to a package index and depend "
-            "on that",
+            "service 'api' needs 'orjson' from '../vendor/orjson', a folder outside the "
+            "workspace, which the image build does not have; move the folder inside the "
+            "workspace root, or make it a workspace member",
         ),
     ],
     ids=["git", "path", "directory"],

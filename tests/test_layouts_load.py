@@ -234,16 +234,22 @@ def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) 
                 "name": "admin",
                 "path": "apps/admin",
                 "why": "[tool.uvbake] service = false in apps/admin/pyproject.toml",
+                "handlers": [],
+                "fix": "service = true in [tool.uvbake] of apps/admin/pyproject.toml",
             },
             {
                 "name": "common-log",
                 "path": "libs/common-log",
                 "why": "matches library glob 'libs/*'",
+                "handlers": [],
+                "fix": "service = true in [tool.uvbake] of libs/common-log/pyproject.toml",
             },
             {
                 "name": "common-models",
                 "path": "packages/common-models",
                 "why": "matches library glob 'packages/*'",
+                "handlers": [],
+                "fix": "service = true in [tool.uvbake] of packages/common-models/pyproject.toml",
             },
         ],
     }
@@ -251,9 +257,13 @@ def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) 
     assert text.split("libraries:\n")[1] == (
         "  admin                apps/admin                   "
         "([tool.uvbake] service = false in apps/admin/pyproject.toml)\n"
+        "    a service with: service = true in [tool.uvbake] of apps/admin/pyproject.toml\n"
         "  common-log           libs/common-log              (matches library glob 'libs/*')\n"
+        "    a service with: service = true in [tool.uvbake] of libs/common-log/pyproject.toml\n"
         "  common-models        packages/common-models       "
         "(matches library glob 'packages/*')\n"
+        "    a service with: service = true in [tool.uvbake] of "
+        "packages/common-models/pyproject.toml\n"
     )
 
 

@@ -18,6 +18,7 @@ from .lock import Lock, load_lock, marker_environment, split_closure
 from .planner import Plan, ServicePlan
 from .render import BAKEFILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from .stages import stage_digests
+from .workspace import Member
 
 LOCKFILE = "uv.lock"
 # Files at the workspace root that every image depends on. The Dockerfile changes with every
@@ -148,17 +149,25 @@ def _third_party_at(
     start = lock.candidates(service.name)
     if not start:
         return None
-    members = {m.name for m in plan.workspace.members}
+    members = {m.name for m in _members(plan)}
     try:
         return split_closure(lock, start[0], env=env, members=members)[1]
     except UvbakeError:
         return None
 
 
+def _members(plan: Plan) -> list[Member]:
+    """The workspace members and the path-dependency folders some service builds."""
+    found = {m.name: m for m in plan.workspace.members}
+    for lib in plan.shipped:
+        found.setdefault(lib.member.name, lib.member)
+    return list(found.values())
+
+
 def _owner(plan: Plan, path: str) -> str | None:
     """The member whose folder holds `path` (the deepest one); the root project owns nothing."""
     best: tuple[int, str] | None = None
-    for member in plan.workspace.members:
+    for member in _members(plan):
         folder = member.path.as_posix()
         if folder != "." and path.startswith(f"{folder}/"):
             depth = len(member.path.parts)
@@ -169,8 +178,11 @@ def _owner(plan: Plan, path: str) -> str | None:
 
 def _in_app(service: ServicePlan, path: str) -> bool:
     """Whether `path` is in the service's code, in a library it ships as source (the root
-    project's packages too), or is a file outside a library folder that its build reads."""
+    project's packages too), is a file outside a library folder that its build reads, or is
+    the service's base Dockerfile."""
     sources = [a.source for a in (*service.app, *service.copies)]
+    if path == service.base_dockerfile:
+        return True
     return path in service.build_files or any(
         path == source or path.startswith(f"{source}/") for source in sources
     )

@@ -155,7 +155,11 @@ def undeclared_imports(
     """Imports of a service's code and local libraries that its dependencies do not cover."""
     root = plan.workspace.root
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    shipped = {m.name: member_packages(plan.workspace, m) for m in plan.workspace.members}
+    # path dependencies on folders that are not members are shipped like libraries
+    folders = [lib.member for lib in plan.shipped]
+    shipped = {
+        m.name: member_packages(plan.workspace, m) for m in (*plan.workspace.members, *folders)
+    }
     owners = {
         name: member
         for member in plan.workspace.members

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import writer
-from .planner import Plan, plan, role
+from .planner import NoService, Plan, ServicePlan, plan, role
 from .render import render
-from .workspace import Workspace, load
+from .workspace import Member, Workspace, load
 
 
 def load_warned(root: Path) -> Workspace:
@@ -74,57 +74,94 @@ def check(*, root: Path, out: TextIO | None = None) -> int:
 def describe(the_plan: Plan) -> dict[str, Any]:
     return {
         "python": the_plan.workspace.settings.python,
-        "services": [
-            {
-                "name": s.name,
-                "path": s.member.path.as_posix(),
-                "handler": s.handler,
-                "platform": s.platform,
-                "glibc": s.target.glibc,
-                "local": [m.name for m in s.closure],
-                "third_party": len(s.third_party),
-                "layers": [layer.name for layer in s.layers],
-                "emulated": [{"name": p.name, "why": p.reason} for p in s.emulated],
-                "why": s.reason,
-            }
-            for s in the_plan.services
-        ],
-        "libraries": [
-            {
-                "name": m.name,
-                "path": m.path.as_posix(),
-                "why": role(m, the_plan.workspace).reason,
-            }
-            for m in the_plan.libraries
-        ],
+        "services": [_service(s) for s in the_plan.services],
+        "libraries": [_library(the_plan.workspace, m) for m in the_plan.libraries],
+    }
+
+
+def _service(s: ServicePlan) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": s.name,
+        "path": s.member.path.as_posix(),
+        "handler": s.handler,
+        "platform": s.platform,
+        "glibc": s.target.glibc,
+        "local": [m.name for m in s.closure],
+        "third_party": len(s.third_party),
+        "layers": [layer.name for layer in s.layers],
+        "emulated": [{"name": p.name, "why": p.reason} for p in s.emulated],
+        "why": s.reason,
+    }
+    if s.functions:
+        out["functions"] = [{"target": t, "handler": h} for t, h in s.targets]
+    if s.base_dockerfile:
+        out["base_dockerfile"] = s.base_dockerfile
+    return out
+
+
+def _library(ws: Workspace, member: Member) -> dict[str, Any]:
+    """A member that is not a service: why, the handlers it has, the setting that would make
+    it a service."""
+    from .roles import handler_of
+
+    found = role(member, ws)
+    return {
+        "name": member.name,
+        "path": member.path.as_posix(),
+        "why": found.reason,
+        "handlers": list(handler_of(ws, member)),
+        "fix": found.fix,
+    }
+
+
+def _describe_without_services(ws: Workspace, error: NoService) -> dict[str, Any]:
+    return {
+        "python": ws.settings.python,
+        "services": [],
+        "libraries": [_library(ws, m) for m in ws.members],
+        "no_service": error.line(),
     }
 
 
 def list_(*, root: Path, as_json: bool, layers: bool = False, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    the_plan = plan(load_warned(root))
-    data = describe(the_plan)
-    if layers:
+    ws = load_warned(root)
+    the_plan: Plan | None = None
+    try:
+        the_plan = plan(ws)
+    except NoService as error:
+        data = _describe_without_services(ws, error)
+    else:
+        data = describe(the_plan)
+    if layers and the_plan is not None:
         from . import layer_report
 
         data["layers"] = layer_report.describe(the_plan)
     if as_json:
         out.write(json.dumps(data, indent=2) + "\n")
         return 0
-    out.write(f"python {data['python']}; {len(the_plan.layers)} third-party layers\n")
+    count = len(the_plan.layers) if the_plan is not None else 0
+    out.write(f"python {data['python']}; {count} third-party layers\n")
     out.write("services:\n")
+    if the_plan is None:
+        out.write(f"  none: {data['no_service']}\n")
     for s in data["services"]:
         local = ", ".join(s["local"]) or "-"
         out.write(
             f"  {s['name']:<20} {s['path']:<28} handler={s['handler']} platform={s['platform']}"
             f" local=[{local}] third-party={s['third_party']} ({s['why']})\n"
         )
+        for function in s.get("functions", ()):
+            out.write(f"    target {function['target']}: {function['handler']}\n")
         for pin in s["emulated"]:
             out.write(f"    installed on {s['platform']}: {pin['name']} ({pin['why']})\n")
     out.write("libraries:\n")
     for lib in data["libraries"]:
-        out.write(f"  {lib['name']:<20} {lib['path']:<28} ({lib['why']})\n")
-    if layers:
+        handlers = f" handlers=[{', '.join(lib['handlers'])}]" if lib["handlers"] else ""
+        out.write(f"  {lib['name']:<20} {lib['path']:<28} ({lib['why']}){handlers}\n")
+        if lib["fix"]:
+            out.write(f"    a service with: {lib['fix']}\n")
+    if layers and the_plan is not None:
         out.write(layer_report.text(data["layers"]))
     return 0
 
@@ -168,5 +205,7 @@ def ci_github(*, root: Path, check: bool, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     from . import workflow
 
-    files = workflow.render_files(plan(load_warned(root)))
-    return write_or_check(root=root, files=files, check=check, command="ci github", out=out)
+    the_plan = plan(load_warned(root))
+    top, workdir = workflow.repository(root)
+    files = workflow.render_files(the_plan, workdir=workdir)
+    return write_or_check(root=top, files=files, check=check, command="ci github", out=out)

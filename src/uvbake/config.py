@@ -24,6 +24,8 @@ LAMBDA_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]*")
 GLIBC = re.compile(r"2\.(1[7-9]|[2-9][0-9])")
 HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
+# A function's name: the bake target of a member's function is "<service>-<function>".
+FUNCTION_NAME = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?")
 DEFAULT_REGISTRY = "local"
 # Third-party layers per image at most; past it an image's smallest ones are merged.
 DEFAULT_MAX_LAYERS = 16
@@ -34,6 +36,10 @@ UV_IMAGE = f"ghcr.io/astral-sh/uv:{UV_VERSION}"
 _STR = ("a string", lambda v: isinstance(v, str))
 _BOOL = ("true or false", lambda v: isinstance(v, bool))
 _GLOBS = ("a list of strings", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))
+_FUNCTIONS = (
+    'a table of names to handlers, like { api = "pkg.api.handler" }',
+    lambda v: isinstance(v, dict) and bool(v) and all(isinstance(x, str) for x in v.values()),
+)
 
 ROOT_KEYS: Mapping[str, tuple[str, Any]] = {
     "services": _GLOBS,
@@ -55,6 +61,8 @@ MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
     "base-image": _STR,
     "packages": _GLOBS,
     "glibc": _STR,
+    "functions": _FUNCTIONS,
+    "base-dockerfile": _STR,
 }
 
 
@@ -110,6 +118,8 @@ class Settings:
     arm64_runner: str | None = None
     # Build workspace code on the build machine's platform (the base image must have it).
     native_builds: bool = True
+    # Whether [tool.uvbake] services is set (else members are also found by their handlers).
+    services_given: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,10 @@ class MemberSettings:
     base_image: str | None = None
     packages: tuple[str, ...] | None = None
     glibc: str | None = None
+    # (function name, handler) of a member that is several Lambda functions.
+    functions: tuple[tuple[str, str], ...] | None = None
+    # A Dockerfile (relative to the member's folder) whose last stage the image starts from.
+    base_dockerfile: str | None = None
 
 
 def member_settings(raw: Mapping[str, Any], *, where: str) -> MemberSettings:
@@ -134,6 +148,7 @@ def member_settings(raw: Mapping[str, Any], *, where: str) -> MemberSettings:
             'set [tool.uvbake] handler = "package.module.function"',
         )
     packages = raw.get("packages")
+    functions = _functions(raw, where=where)
     return MemberSettings(
         service=raw.get("service"),
         handler=handler,
@@ -141,7 +156,35 @@ def member_settings(raw: Mapping[str, Any], *, where: str) -> MemberSettings:
         base_image=raw.get("base-image"),
         packages=tuple(packages) if packages is not None else None,
         glibc=raw.get("glibc"),
+        functions=functions,
+        base_dockerfile=raw.get("base-dockerfile"),
     )
+
+
+def _functions(raw: Mapping[str, Any], *, where: str) -> tuple[tuple[str, str], ...] | None:
+    functions = raw.get("functions")
+    if functions is None:
+        return None
+    if "handler" in raw:
+        raise UvbakeError(
+            where,
+            "[tool.uvbake] sets both handler and functions",
+            "keep functions and remove handler",
+        )
+    for name, handler in functions.items():
+        if not FUNCTION_NAME.fullmatch(name):
+            raise UvbakeError(
+                where,
+                f"[tool.uvbake] functions name {name!r} is not a bake target name",
+                "use lowercase letters, digits, - and _",
+            )
+        if not HANDLER.fullmatch(handler):
+            raise UvbakeError(
+                where,
+                f"handler {handler!r} of function '{name}' is not a dotted module.function path",
+                f'set {name} = "package.module.function" in [tool.uvbake] functions',
+            )
+    return tuple(sorted(functions.items()))
 
 
 def settings(
@@ -162,6 +205,7 @@ def settings(
         native_builds=raw.get("native-builds", True),
         glibc=raw.get("glibc", lambda_glibc(python)),
         max_layers=raw.get("max-layers", DEFAULT_MAX_LAYERS),
+        services_given="services" in raw,
     )
 
 

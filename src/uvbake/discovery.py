@@ -61,9 +61,14 @@ def defines(module: Path, function: str) -> bool:
     return False
 
 
+def _src_layout(base: Path) -> bool:
+    """Whether `base` has a src layout; a src/ with an __init__.py is an import package named
+    src (handlers such as src.handler.handler)."""
+    return (base / "src").is_dir() and not (base / "src" / "__init__.py").is_file()
+
+
 def source_root(root: Path, member: Member) -> PurePosixPath:
-    base = root / member.path
-    return member.path / "src" if (base / "src").is_dir() else member.path
+    return member.path / "src" if _src_layout(root / member.path) else member.path
 
 
 def find_module(root: Path, member: Member, dotted: str) -> Path | None:
@@ -159,7 +164,7 @@ def import_packages(ws: Workspace, member: Member) -> tuple[AppSource, ...]:
     return tuple(out)
 
 
-def _handler_names(ws: Workspace, member: Member) -> Iterator[str]:
+def handler_names(ws: Workspace, member: Member) -> Iterator[str]:
     """Dotted packages that may hold `main.handler`, each once: the project name as a package
     (also as a namespace, acme-orders -> acme.orders), the folder name, [tool.uvbake] packages,
     then every package the member holds (and the subpackages of a namespace package), which
@@ -186,29 +191,11 @@ def _handler_candidates(ws: Workspace, member: Member) -> Iterator[str]:
             yield from (f"{package.dest}.{c}" for c in children if c.isidentifier())
 
 
-def find_handler(ws: Workspace, member: Member) -> str:
-    """The service's handler: [tool.uvbake] handler, else the first `<package>.main.handler`
-    that exists."""
-    if member.settings.handler is not None:
-        return member.settings.handler
-    tried = []
-    for name in _handler_names(ws, member):
-        module = find_module(ws.root, member, f"{name}.main")
-        if module is not None and defines(module, "handler"):
-            return f"{name}.main.handler"
-        tried.append(f"{name}.main.handler")
-    raise UvbakeError(
-        member.pyproject,
-        f"service '{member.name}' has no Lambda handler ({' or '.join(tried)} not found)",
-        'set [tool.uvbake] handler = "package.module.function"',
-    )
-
-
-def app_sources(ws: Workspace, member: Member, handler: str) -> tuple[AppSource, ...]:
+def app_sources(ws: Workspace, member: Member, *handlers: str) -> tuple[AppSource, ...]:
     """The service's import packages: [tool.uvbake] packages, else every package it holds and
-    the handler's top-level package."""
+    the handlers' top-level packages."""
     explicit = member.settings.packages
-    names = list(explicit or [handler.split(".")[0]])
+    names = list(explicit or dict.fromkeys(h.split(".")[0] for h in handlers))
     found = (
         {} if explicit else {a.dest.removesuffix(".py"): a for a in discovered_packages(ws, member)}
     )
@@ -248,7 +235,7 @@ def _loose_python(ws: Workspace, member: Member) -> str | None:
     """A Python file of `member` that package discovery cannot place, if any: one under src/,
     or one next to pyproject.toml (or a folder down) that is not a tool script."""
     base = ws.root / member.path
-    if (base / "src").is_dir():
+    if _src_layout(base):
         found = next((base / "src").rglob("*.py"), None)
     else:
         skip = FLAT_SKIP | _holders(ws, member)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container
 from dataclasses import dataclass, replace
 
-from . import discovery, globs, wheels
+from . import discovery, handlers, pathdeps, roles, wheels
 from .discovery import AppSource
 from .errors import UvbakeError
+from .handlers import Function
 from .layers import Layer, partition
 from .lock import (
     LockedPackage,
@@ -22,13 +23,7 @@ from .lock import (
 from .wheels import Pin, Target
 from .workspace import Member, Workspace
 
-
-@dataclass(frozen=True)
-class Role:
-    """Whether a member is a service, and why (for `uvbake list`)."""
-
-    service: bool
-    reason: str
+Role = roles.Role
 
 
 @dataclass(frozen=True)
@@ -84,6 +79,17 @@ class ServicePlan:
     target: Target
     pins: tuple[Pin, ...] = ()
     layers: tuple[Layer, ...] = ()
+    # [tool.uvbake] functions: one image each, differing only in CMD; () for one handler.
+    functions: tuple[Function, ...] = ()
+    # A Dockerfile (relative to the root) whose last stage the image starts from.
+    base_dockerfile: str | None = None
+
+    @property
+    def targets(self) -> tuple[tuple[str, str], ...]:
+        """(bake target, handler) of each image: the service's name, or <service>-<function>."""
+        if not self.functions:
+            return ((self.name, self.handler),)
+        return tuple((f"{self.name}-{f.name}", f.handler) for f in self.functions)
 
     @property
     def closure(self) -> tuple[Member, ...]:
@@ -124,21 +130,14 @@ class Plan:
         return f"/var/lang/lib/python{self.workspace.settings.python}/site-packages"
 
 
+_ROLES: list[tuple[Workspace, dict[str, Role]]] = []
+
+
 def role(member: Member, ws: Workspace) -> Role:
-    """Whether `member` is a service, and why."""
-    flag = member.settings.service
-    if flag is not None:
-        return Role(flag, f"[tool.uvbake] service = {str(flag).lower()} in {member.pyproject}")
-    if member.is_root:
-        return Role(False, "the workspace root is not a service unless it sets service = true")
-    path = member.path.as_posix()
-    lib = next((g for g in ws.settings.libraries if globs.matches(g, path)), None)
-    if lib is not None:
-        return Role(False, f"matches library glob {lib!r}")
-    svc = next((g for g in ws.settings.services if globs.matches(g, path)), None)
-    if svc is not None:
-        return Role(True, f"matches service glob {svc!r}")
-    return Role(False, "matches no service glob")
+    """Whether `member` is a service, and why (roles.roles, worked out once per workspace)."""
+    if not _ROLES or _ROLES[0][0] is not ws:
+        _ROLES[:] = [(ws, roles.roles(ws))]
+    return _ROLES[0][1][member.name]
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -195,16 +194,6 @@ def _library(ws: Workspace, member: Member) -> LibraryPlan:
     )
 
 
-def _direct_dependent(ws: Workspace, local: Iterable[LockedPackage], package: LockedPackage) -> str:
-    """The pyproject.toml of the first workspace member that depends on `package` directly,
-    else uv.lock (it comes in through another third-party package)."""
-    for owner in local:
-        member = ws.member(owner.name)
-        if member is not None and any(d.name == package.name for d in owner.dependencies):
-            return member.pyproject
-    return ws.lock.display
-
-
 def _check_installable(
     ws: Workspace, service: Member, packages: list[LockedPackage], *, members: Container[str]
 ) -> None:
@@ -217,7 +206,7 @@ def _check_installable(
     for package in git_packages(third)[:1]:
         url = package.source["git"].split("#", 1)[0]
         raise UvbakeError(
-            _direct_dependent(ws, local, package),
+            pathdeps.direct_dependent(ws, local, package),
             f"service '{service.name}' needs '{package.name}' from git ({url}), which the "
             "image build cannot install: the builder has no git and no hash can pin it",
             "vendor it as a workspace member, or publish a wheel to a package index "
@@ -228,7 +217,7 @@ def _check_installable(
         where = package.source[kind]
         what = f"the local index folder '{where}'" if kind == "registry" else f"'{where}'"
         raise UvbakeError(
-            _direct_dependent(ws, local, package),
+            pathdeps.direct_dependent(ws, local, package),
             f"service '{service.name}' needs '{package.name}' from {what}, which the image "
             "build does not have",
             "make it a workspace member, or publish it to a package index and depend on that",
@@ -258,11 +247,14 @@ def _plan_service(
     if not start:
         raise UvbakeError("uv.lock", f"does not lock service '{member.name}'", "run `uv lock`")
     packages = runtime_closure(ws.lock, start[0], env=env)
+    local = [p for p in packages if p.name in names]
+    folders = pathdeps.path_members(ws, packages, members=names, service=member, local=local)
+    names |= frozenset(folders)
     _check_installable(ws, member, packages, members=names)
     local_names, third = split_packages(packages, members=names)
     closure = []
     for name in local_names:
-        lib = ws.member(name)
+        lib = ws.member(name) or folders.get(name)
         if lib is None:
             raise ws.missing_error(service=member, name=name)
         if lib is not member:
@@ -270,18 +262,24 @@ def _plan_service(
     for lib in closure:
         if lib.name not in libraries:
             libraries[lib.name] = _library(ws, lib)
-    handler = discovery.find_handler(ws, member)
+    functions = handlers.choose(ws, member)
+    app = discovery.app_sources(ws, member, *(f.handler for f in functions))
+    if member.settings.handler is not None or member.settings.functions is not None:
+        for function in functions:
+            handlers.check(ws, member, function.handler, app)
     return ServicePlan(
         name=member.name,
         member=member,
-        handler=handler,
+        handler=functions[0].handler,
+        functions=functions if functions[0].name is not None else (),
+        base_dockerfile=pathdeps.base_dockerfile(ws, member),
         platform=platform,
         base_image=member.settings.base_image,
         libraries=tuple(
             libraries[m.name] for m in sorted(closure, key=lambda m: m.path.as_posix())
         ),
         third_party=tuple(sorted(third)),
-        app=discovery.app_sources(ws, member, handler),
+        app=app,
         reason=reason,
         target=target,
         pins=tuple(
@@ -302,11 +300,7 @@ def plan(ws: Workspace) -> Plan:
         else:
             libraries.append(member)
     if not services:
-        raise UvbakeError(
-            "pyproject.toml",
-            "no workspace member is a service",
-            'put services under services/ or set [tool.uvbake] services = ["apps/*"]',
-        )
+        raise _no_service(ws)
     needs = {s.name: (s.target, s.pins) for s in services}
     layers, per_service = partition(needs, max_layers=ws.settings.max_layers)
     return Plan(
@@ -314,4 +308,27 @@ def plan(ws: Workspace) -> Plan:
         services=tuple(replace(s, layers=per_service[s.name]) for s in services),
         libraries=tuple(libraries),
         layers=layers,
+    )
+
+
+class NoService(UvbakeError):
+    """No member is a service: `uvbake list` still explains every member."""
+
+
+def _no_service(ws: Workspace) -> UvbakeError:
+    """The error of a workspace without services, naming the members that look like Lambdas
+    and the `services` line that makes them services."""
+    found = roles.lambda_like(ws)
+    if not found:
+        return NoService(
+            "pyproject.toml",
+            "no workspace member is a service",
+            'put services under services/ or set [tool.uvbake] services = ["apps/*"]',
+        )
+    listed = ", ".join(f"{m.path.as_posix()} has {' and '.join(h)}" for m, h in found)
+    paths = ", ".join(f'"{m.path.as_posix()}"' for m, _ in found)
+    return NoService(
+        "pyproject.toml",
+        f"no workspace member is a service, though some look like Lambdas ({listed})",
+        f"set [tool.uvbake] services = [{paths}] in pyproject.toml",
     )

@@ -22,22 +22,53 @@ BAKE_GROUPS = ("default", "release")
 METADATA_TARGET = "docker-metadata-action-{}"
 
 
+def base_target(service: str) -> str:
+    """The bake target that builds a service's base Dockerfile, and its named context."""
+    return f"uvbake-base-{service}"
+
+
+def _own_names(service: ServicePlan) -> list[str]:
+    """The bake names a service takes: its target (or group) and each function's target."""
+    return [service.name, *(t for t, _ in service.targets if t != service.name)]
+
+
 def name_conflicts(plan: Plan) -> list[UvbakeError]:
-    """An error for each service whose name is also a group or another target of the bake
-    file."""
+    """An error for each service whose name, or the target of one of its functions, is also
+    a group or another target of the bake file."""
     taken = {group: f'group "{group}"' for group in BAKE_GROUPS}
     for service in plan.services:
-        target = METADATA_TARGET.format(service.name)
-        taken[target] = f"target \"{target}\" of service '{service.name}'"
-    return [
-        UvbakeError(
-            s.member.pyproject,
-            f"service name '{s.name}' is also the name of the bake {taken[s.name]}",
-            "rename the project in [project] name",
-        )
-        for s in plan.services
-        if s.name in taken
-    ]
+        extra = [METADATA_TARGET.format(t) for t, _ in service.targets]
+        if service.base_dockerfile is not None:
+            extra.append(base_target(service.name))
+        for target in extra:
+            taken[target] = f"target \"{target}\" of service '{service.name}'"
+    errors = []
+    owners: dict[str, ServicePlan] = {}
+    for s in plan.services:
+        for name in _own_names(s):
+            what = f"service name '{s.name}'" if name == s.name else f"bake target '{name}'"
+            if name in taken:
+                errors.append(
+                    UvbakeError(
+                        s.member.pyproject,
+                        f"{what} is also the name of the bake {taken[name]}",
+                        "rename the project in [project] name"
+                        if name == s.name
+                        else "rename the function in [tool.uvbake] functions",
+                    )
+                )
+            elif name in owners:
+                errors.append(
+                    UvbakeError(
+                        s.member.pyproject,
+                        f"{what} of service '{s.name}' is also a bake target of service "
+                        f"'{owners[name].name}'",
+                        "rename a function in [tool.uvbake] functions or a project in "
+                        "[project] name",
+                    )
+                )
+            owners.setdefault(name, s)
+    return errors
 
 
 def hcl_string(value: Any) -> str:
@@ -65,13 +96,13 @@ def stage_name(service: str) -> str:
     return f"svc-{service}"
 
 
-def _labels(service: ServicePlan) -> list[tuple[str, str]]:
+def _labels(service: ServicePlan, target: str, handler: str) -> list[tuple[str, str]]:
     member = service.member
     labels = {
-        "org.opencontainers.image.title": service.name,
+        "org.opencontainers.image.title": target,
         "org.opencontainers.image.description": member.description,
         "org.opencontainers.image.version": member.version or "",
-        "dev.uvbake.handler": service.handler,
+        "dev.uvbake.handler": handler,
         "dev.uvbake.member": member.path.as_posix(),
     }
     return sorted((k, v) for k, v in labels.items() if v)
@@ -92,11 +123,25 @@ def _index_options(plan: Plan, pins: Iterable[tuple[str, str]]) -> str:
 
 def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
     default_platform = service.platform == plan.workspace.settings.platform
+    stage = stage_name(service.name)
+    base = service.base_dockerfile
     return {
         "name": service.name,
-        "metadata_target": METADATA_TARGET.format(service.name),
-        "stage": stage_name(service.name),
+        "stage": stage,
         "handler": service.handler,
+        "functions": [f.name for f in service.functions],
+        "targets": [
+            {
+                "name": target,
+                "metadata_target": METADATA_TARGET.format(target),
+                "stage": stage_name(target),
+                "handler": handler,
+                "labels": _labels(service, target, handler),
+            }
+            for target, handler in service.targets
+        ],
+        "base": None if base is None else {"target": base_target(service.name), "dockerfile": base},
+        "from": base_target(service.name) if base is not None else "${BASE_IMAGE}",
         "site_stages": [
             *(layer.name for layer in service.layers),
             *(library_stage(lib.member.name) for lib in service.libraries),
@@ -104,7 +149,6 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
         "app": service.app,
         "platform": "PLATFORM" if default_platform else hcl_string(service.platform),
         "base_image": service.base_image,
-        "labels": _labels(service),
     }
 
 
@@ -113,8 +157,10 @@ def library_stage(member: str) -> str:
     return f"uvbake.lib-{member}"
 
 
-def _library_context(library: LibraryPlan) -> dict[str, Any]:
+def _library_context(plan: Plan, library: LibraryPlan) -> dict[str, Any]:
+    member = plan.workspace.member(library.member.name) is not None
     return {
+        "kind": "workspace member" if member else "path dependency",
         "name": library.member.name,
         "stage": library_stage(library.member.name),
         "install": library.install,
@@ -162,8 +208,9 @@ def render(plan: Plan) -> dict[str, str]:
         "workspace_builder": f"uvbake.builder{'-native' if settings.native_builds else ''}",
         "emulated": any(not layer.cross for layer in plan.layers),
         "layers": [_layer_context(plan, layer) for layer in plan.layers],
-        "libraries": [_library_context(lib) for lib in plan.shipped],
+        "libraries": [_library_context(plan, lib) for lib in plan.shipped],
         "services": [_service_context(plan, s) for s in plan.services],
+        "targets": [t for s in plan.services for t, _ in s.targets],
     }
     return {
         BAKEFILE: env.get_template("docker-bake.hcl.j2").render(context),

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -52,7 +54,12 @@ def _plan_job(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _build_job() -> dict[str, Any]:
+def _bake(workdir: str, **options: Any) -> dict[str, Any]:
+    """The inputs of docker/bake-action: local files, run in the workspace folder."""
+    return {"source": ".", **({"workdir": workdir} if workdir else {}), **options}
+
+
+def _build_job(workdir: str) -> dict[str, Any]:
     return {
         "needs": "plan",
         "if": f"needs.plan.outputs.matrix != '{EMPTY_MATRIX}'",
@@ -66,13 +73,13 @@ def _build_job() -> dict[str, Any]:
             {
                 "name": "Build ${{ matrix.service }}",
                 "uses": BAKE,
-                "with": {"source": ".", "targets": "${{ matrix.target }}", "push": False},
+                "with": _bake(workdir, targets="${{ matrix.target }}", push=False),
             },
         ],
     }
 
 
-def _release_job(plan: Plan) -> dict[str, Any]:
+def _release_job(plan: Plan, workdir: str) -> dict[str, Any]:
     runner = plan.workspace.settings.arm64_runner or "ubuntu-latest"
     return {
         "if": "github.event_name == 'push'",
@@ -99,14 +106,17 @@ def _release_job(plan: Plan) -> dict[str, Any]:
             {
                 "name": "Build and push every service",
                 "uses": BAKE,
-                "with": {"source": ".", "targets": "release", "push": True},
+                "with": _bake(workdir, targets="release", push=True),
             },
         ],
     }
 
 
-def workflow(plan: Plan) -> dict[str, Any]:
-    """The workflow as data: plan → build (pull requests), release (main and version tags)."""
+def workflow(plan: Plan, *, workdir: str = "") -> dict[str, Any]:
+    """The workflow as data: plan → build (pull requests), release (main and version tags).
+    `workdir`: the workspace's folder in the git repository ("" at its top), where every
+    command and bake runs."""
+    defaults = {"defaults": {"run": {"working-directory": workdir}}} if workdir else {}
     return {
         "name": "uvbake",
         "on": {
@@ -114,18 +124,39 @@ def workflow(plan: Plan) -> dict[str, Any]:
             "push": {"branches": ["main"], "tags": ["v*"]},
         },
         "permissions": {"contents": "read"},
+        **defaults,
         "concurrency": {
             "group": "uvbake-${{ github.ref }}",
             "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
         },
         "jobs": {
             "plan": _plan_job(plan),
-            "build": _build_job(),
-            "release": _release_job(plan),
+            "build": _build_job(workdir),
+            "release": _release_job(plan, workdir),
         },
     }
 
 
-def render_files(plan: Plan) -> dict[str, str]:
-    text = yaml.safe_dump(workflow(plan), sort_keys=False, allow_unicode=True, width=100)
+def repository(root: Path) -> tuple[Path, str]:
+    """The top of the git repository holding `root`, and `root`'s folder in it ("" at the
+    top); `root` itself and "" outside a git repository."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "--show-prefix"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return root, ""
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) != 2:
+        return root, ""
+    return Path(lines[0]), lines[1].rstrip("/")
+
+
+def render_files(plan: Plan, *, workdir: str = "") -> dict[str, str]:
+    """The workflow file, by its path from the top of the git repository."""
+    data = workflow(plan, workdir=workdir)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return {WORKFLOW: HEADER + text}

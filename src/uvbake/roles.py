@@ -1,0 +1,152 @@
+"""Which members are services, and why.
+
+In order: a member's `service = true/false`; the root project is not a service; library
+globs; service globs. When no `services` setting is given and the default globs
+(services/*) match no member, a member is a service when it has a Lambda handler (by
+convention, or [tool.uvbake] handler/functions) and no other member needs it at run time:
+dependents that are only the root project or dev groups do not count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import globs, handlers
+from .workspace import Member, Workspace
+
+CONVENTIONS = (
+    f"def {' or '.join(handlers.FUNCTIONS)}(event, context) in a module named "
+    f"{', '.join(handlers.MODULES)}"
+)
+
+
+@dataclass(frozen=True)
+class Role:
+    """Whether a member is a service, and why (for `uvbake list`). `fix`: the setting that
+    would make it a service, where it is not one."""
+
+    service: bool
+    reason: str
+    fix: str | None = None
+
+
+def _by_settings(member: Member, ws: Workspace) -> Role | None:
+    flag = member.settings.service
+    if flag is not None:
+        fix = None if flag else f"service = true in [tool.uvbake] of {member.pyproject}"
+        return Role(flag, f"[tool.uvbake] service = {str(flag).lower()} in {member.pyproject}", fix)
+    if member.is_root:
+        return Role(False, "the workspace root is not a service unless it sets service = true")
+    path = member.path.as_posix()
+    lib = next((g for g in ws.settings.libraries if globs.matches(g, path)), None)
+    if lib is not None:
+        return Role(False, f"matches library glob {lib!r}", _flag(member))
+    svc = next((g for g in ws.settings.services if globs.matches(g, path)), None)
+    if svc is not None:
+        return Role(True, f"matches service glob {svc!r}")
+    return None
+
+
+def _flag(member: Member) -> str:
+    return f"service = true in [tool.uvbake] of {member.pyproject}"
+
+
+def runtime_dependents(ws: Workspace) -> dict[str, tuple[str, ...]]:
+    """{member: the other members (not the root project) that need it at run time}, from
+    the lock's dependencies and extras (dev groups are not among them)."""
+    names = {m.name for m in ws.members if not m.is_root}
+    out: dict[str, set[str]] = {}
+    for package in ws.lock.packages:
+        member = ws.member(package.name)
+        if member is None or member.is_root:
+            continue
+        edges = [*package.dependencies, *(d for deps in package.optional.values() for d in deps)]
+        for dep in edges:
+            if dep.name in names and dep.name != package.name:
+                out.setdefault(dep.name, set()).add(package.name)
+    return {name: tuple(sorted(users)) for name, users in out.items()}
+
+
+def handler_of(ws: Workspace, member: Member) -> tuple[str, ...]:
+    """The handlers a member has: its settings, the default <package>.main.handler, else
+    those found by convention."""
+    settings = member.settings
+    if settings.functions is not None:
+        return tuple(h for _, h in settings.functions)
+    if settings.handler is not None:
+        return (settings.handler,)
+    default = handlers.legacy(ws, member)
+    return (default,) if default is not None else handlers.found(ws, member).handlers
+
+
+def _by_convention(member: Member, ws: Workspace, dependents: tuple[str, ...]) -> Role:
+    found = handler_of(ws, member)
+    if not found:
+        return Role(
+            False,
+            f"no Lambda handler found ({CONVENTIONS})",
+            f'handler = "package.module.function" in [tool.uvbake] of {member.pyproject}',
+        )
+    listed = ", ".join(found)
+    if len(found) > 1 and member.settings.functions is None:
+        return Role(
+            False,
+            f"{len(found)} Lambda handlers found ({listed}) and no choice",
+            f"{handlers.functions_line(found)} in [tool.uvbake] of {member.pyproject}",
+        )
+    if dependents:
+        return Role(
+            False,
+            f"has handler {listed}, but {', '.join(dependents)} need(s) it at run time",
+            _flag(member),
+        )
+    plural = "s" if len(found) > 1 else ""
+    return Role(
+        True, f"has Lambda handler{plural} {listed} and no other member needs it at run time"
+    )
+
+
+def roles(ws: Workspace) -> dict[str, Role]:
+    """Every member's role, by name."""
+    out: dict[str, Role] = {}
+    undecided = []
+    for member in ws.members:
+        decided = _by_settings(member, ws)
+        if decided is None:
+            undecided.append(member)
+        else:
+            out[member.name] = decided
+    default_hit = any(
+        any(globs.matches(g, m.path.as_posix()) for g in ws.settings.services)
+        and not any(globs.matches(g, m.path.as_posix()) for g in ws.settings.libraries)
+        for m in ws.members
+        if not m.is_root
+    )
+    if ws.settings.services_given or default_hit:
+        for member in undecided:
+            out[member.name] = Role(False, "matches no service glob", _glob_fix(member))
+        return out
+    dependents = runtime_dependents(ws) if undecided else {}
+    for member in undecided:
+        out[member.name] = _by_convention(member, ws, dependents.get(member.name, ()))
+    return out
+
+
+def _glob_fix(member: Member) -> str:
+    return f'"{member.path.as_posix()}" in [tool.uvbake] services of pyproject.toml'
+
+
+def lambda_like(ws: Workspace) -> list[tuple[Member, tuple[str, ...]]]:
+    """Members that look like Lambdas (they have a handler), other than the root project and
+    those set apart by `service = false` or a library glob."""
+    out = []
+    for member in ws.members:
+        if member.is_root or member.settings.service is False:
+            continue
+        path = member.path.as_posix()
+        if any(globs.matches(g, path) for g in ws.settings.libraries):
+            continue
+        found = handler_of(ws, member)
+        if found:
+            out.append((member, found))
+    return out
