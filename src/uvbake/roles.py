@@ -33,7 +33,7 @@ class Role:
 def _by_settings(member: Member, ws: Workspace) -> Role | None:
     flag = member.settings.service
     if flag is not None:
-        fix = None if flag else f"service = true in [tool.uvbake] of {member.pyproject}"
+        fix = None if flag else _flag(member)
         return Role(flag, f"[tool.uvbake] service = {str(flag).lower()} in {member.pyproject}", fix)
     if member.is_root:
         return Role(False, "the workspace root is not a service unless it sets service = true")
