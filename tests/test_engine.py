@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from progress import Step, executed_runs
 from engine import (
     REGISTRY,
     bake,
+    buildx_version,
     invoke,
     layers,
     manifest_media_type,
@@ -182,22 +184,58 @@ def _blobs_contain(image: str, needles: list[bytes], tmp_path: Path) -> list[byt
     return found
 
 
-def test_index_credentials_reach_uv_and_no_layer(state: dict[str, Any], tmp_path: Path) -> None:
-    canaries = [f"netrc-{uuid.uuid4().hex}", f"env-{uuid.uuid4().hex}"]
-    netrc = tmp_path / "netrc"
-    netrc.write_text(f"machine index.example.invalid login ci password {canaries[0]}\n")
-    env_file = tmp_path / "uv.env"
-    # UV_COMPILE_BYTECODE=0 is there to show the file was read: the libs get no .pyc this time.
-    env_file.write_text(f"UV_INDEX_PRIVATE_PASSWORD={canaries[1]}\nUV_COMPILE_BYTECODE=0\n")
+def _credentials_bake(state: dict[str, Any], env: dict[str, str], *args: str) -> str:
+    """Bake after a library edit with the secrets in `env`; the image of the library's user."""
     init = state["work"] / "services/common/logging/src/common_logging/__init__.py"
     init.write_text(init.read_text() + f"\n# edit {uuid.uuid4().hex}\n")
-    steps = bake(
-        state["work"],
-        tag=state["tag"],
-        env={"UV_NETRC_FILE": str(netrc), "UV_ENV_FILE": str(env_file)},
-    )
+    steps = bake(state["work"], *args, tag=state["tag"], env=env)
     assert "svc-ingestion-worker.libs" in executed_runs(steps)
     image = _image(state, "ingestion-worker")
     listing = shell(image, "ls -a /var/lang/lib/python3.13/site-packages/common_logging")
+    # UV_COMPILE_BYTECODE=0 in the uv-env secret shows it was read: no .pyc for the libs.
     assert "__init__.py" in listing.split() and "__pycache__" not in listing.split()
-    assert _blobs_contain(image, [c.encode() for c in canaries], tmp_path) == []
+    return image
+
+
+def _canaries() -> tuple[str, str]:
+    netrc = f"machine index.example.invalid login ci password netrc-{uuid.uuid4().hex}\n"
+    uv_env = f"UV_INDEX_PRIVATE_PASSWORD=env-{uuid.uuid4().hex}\nUV_COMPILE_BYTECODE=0\n"
+    return netrc, uv_env
+
+
+def test_index_credentials_from_environment_reach_uv_and_no_layer(
+    state: dict[str, Any], tmp_path: Path
+) -> None:
+    """UVBAKE_NETRC / UVBAKE_UV_ENV hold the secrets' text: no privilege on any buildx."""
+    netrc, uv_env = _canaries()
+    image = _credentials_bake(state, {"UVBAKE_NETRC": netrc, "UVBAKE_UV_ENV": uv_env})
+    needles = [netrc.split()[-1].encode(), uv_env.split()[0].split("=")[1].encode()]
+    assert _blobs_contain(image, needles, tmp_path) == []
+
+
+def test_index_credentials_from_files_reach_uv_and_no_layer(
+    state: dict[str, Any], tmp_path: Path
+) -> None:
+    """UV_NETRC_FILE / UV_ENV_FILE: buildx 0.20 and later read a file outside the workspace
+    only with --allow=fs.read=<its folder>, and say so without it."""
+    netrc, uv_env = _canaries()
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "netrc").write_text(netrc)
+    (secrets / "uv.env").write_text(uv_env)
+    env = {"UV_NETRC_FILE": str(secrets / "netrc"), "UV_ENV_FILE": str(secrets / "uv.env")}
+    allow: list[str] = []
+    if buildx_version() >= (0, 20):
+        refused = subprocess.run(
+            ["docker", "buildx", "bake", "--call", "check"],
+            cwd=state["work"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refused.returncode != 0 and "--allow=fs.read=" in refused.stderr, refused.stderr
+        allow = [f"--allow=fs.read={secrets}"]
+    image = _credentials_bake(state, env, *allow)
+    needles = [netrc.split()[-1].encode(), uv_env.split()[0].split("=")[1].encode()]
+    assert _blobs_contain(image, needles, tmp_path) == []

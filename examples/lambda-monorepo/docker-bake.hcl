@@ -33,8 +33,11 @@ variable "CACHE" {
   default = ""
 }
 
-# Private package index credentials, passed to uv as BuildKit secrets only: a netrc file,
-# and/or a file of KEY=value lines (UV_INDEX_<NAME>_USERNAME, UV_INDEX_<NAME>_PASSWORD).
+# Private package index credentials, passed to uv as BuildKit secrets only: the text of a
+# netrc file, and/or KEY=value lines (UV_INDEX_<NAME>_USERNAME, UV_INDEX_<NAME>_PASSWORD),
+# read by buildx from the environment variables UVBAKE_NETRC and UVBAKE_UV_ENV (unset: empty),
+# which needs no privilege. Or from files: UV_NETRC_FILE, UV_ENV_FILE (buildx 0.20 and later
+# want --allow=fs.read=<folder> for a file outside this folder).
 variable "UV_NETRC_FILE" {
   default = ""
 }
@@ -61,10 +64,10 @@ target "_uvbake" {
     UV_IMAGE   = UV_IMAGE
   }
   attest = ["type=provenance,disabled=true", "type=sbom,disabled=true"]
-  secret = concat(
-    UV_NETRC_FILE == "" ? [] : ["id=uv-netrc,src=${UV_NETRC_FILE}"],
-    UV_ENV_FILE == "" ? [] : ["id=uv-env,src=${UV_ENV_FILE}"],
-  )
+  secret = [
+    UV_NETRC_FILE == "" ? "id=uv-netrc,env=UVBAKE_NETRC" : "id=uv-netrc,src=${UV_NETRC_FILE}",
+    UV_ENV_FILE == "" ? "id=uv-env,env=UVBAKE_UV_ENV" : "id=uv-env,src=${UV_ENV_FILE}",
+  ]
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-ingestion-worker).
