@@ -29,7 +29,13 @@ PRINT_ENV=0
 
 DOCKER_VERSION=${UVBAKE_CURRENT_DOCKER_VERSION:-28.5.2+dfsg4-5}
 BUILDX_VERSION=${UVBAKE_CURRENT_BUILDX_VERSION:-0.29.1+ds1-4}
-DEBIAN_MIRROR=${UVBAKE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian mirror of this machine's own apt sources, unless UVBAKE_DEBIAN_MIRROR is set.
+system_mirror() {
+  { awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null
+    awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' \
+      /etc/apt/sources.list 2>/dev/null; } | head -1
+}
+DEBIAN_MIRROR=${UVBAKE_DEBIAN_MIRROR:-$(system_mirror)}
 CACHE=${UVBAKE_CACHE:-$HOME/.cache/uvbake}
 PREFIX=${UVBAKE_CURRENT_PREFIX:-/opt/uvbake/engine-current}
 RUN_DIR=/run/uvbake-current          # exec root, socket, pid files (short: socket paths)
@@ -118,6 +124,7 @@ APT::Sandbox::User "root";
 Acquire::Languages "none";
 Acquire::Check-Valid-Until "false";
 EOF
+  [ -n "$DEBIAN_MIRROR" ] || die "no Debian mirror in /etc/apt/sources.list{,.d/debian.sources}: set UVBAKE_DEBIAN_MIRROR"
   debs="$CACHE/engine-current/debs"
   rm -rf "$debs"; mkdir -p "$debs"
   log "apt-get download $want (Debian sid, private apt state)"

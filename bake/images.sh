@@ -314,7 +314,8 @@ install_runtime() { # install_runtime ARCH ROOT
   uv=$(host_uv)
   [ -n "${!plat:-}" ] || die "no Python platform for $a"
   local common=(pip install --quiet --no-deps --only-binary :all: --python-version 3.13
-                --python-platform "${!plat}" --index-url "${UVBAKE_PYPI_INDEX:-https://pypi.org/simple}")
+                --python-platform "${!plat}")
+  [ -z "${UVBAKE_PYPI_INDEX:-}" ] || common+=(--index-url "$UVBAKE_PYPI_INDEX")
   SSL_CERT_FILE=$CA_BUNDLE UV_CACHE_DIR="$CACHE/uv-cache" UV_NO_CONFIG=1 "$uv" "${common[@]}" \
     --target "$root/var/lang/lib/python3.13/site-packages" -r "$HERE/images/lambda-python/site-packages.txt" >&2
   SSL_CERT_FILE=$CA_BUNDLE UV_CACHE_DIR="$CACHE/uv-cache" UV_NO_CONFIG=1 "$uv" "${common[@]}" \
