@@ -47,10 +47,12 @@ variable "UV_ENV_FILE" {
 }
 
 group "default" {
+  description = "Every service image"
   targets = ["ingestion-worker", "notifications", "orders"]
 }
 
 group "release" {
+  description = "Every service image, as pushed by a release"
   targets = ["ingestion-worker", "notifications", "orders"]
 }
 
@@ -71,9 +73,12 @@ target "_uvbake" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-ingestion-worker).
-target "docker-metadata-action-ingestion-worker" {}
+target "docker-metadata-action-ingestion-worker" {
+  description = "Tags and labels of ingestion-worker, filled in by docker/metadata-action"
+}
 
 target "ingestion-worker" {
+  description = "Lambda image of ingestion-worker (handler ingestion_worker.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-ingestion-worker"]
   target    = "svc-ingestion-worker"
   platforms = [PLATFORM]
@@ -97,9 +102,12 @@ target "ingestion-worker" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-notifications).
-target "docker-metadata-action-notifications" {}
+target "docker-metadata-action-notifications" {
+  description = "Tags and labels of notifications, filled in by docker/metadata-action"
+}
 
 target "notifications" {
+  description = "Lambda image of notifications (handler notifications.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-notifications"]
   target    = "svc-notifications"
   platforms = [PLATFORM]
@@ -123,9 +131,12 @@ target "notifications" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-orders).
-target "docker-metadata-action-orders" {}
+target "docker-metadata-action-orders" {
+  description = "Tags and labels of orders, filled in by docker/metadata-action"
+}
 
 target "orders" {
+  description = "Lambda image of orders (handler orders.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-orders"]
   target    = "svc-orders"
   platforms = [PLATFORM]

@@ -47,10 +47,12 @@ variable "UV_ENV_FILE" {
 }
 
 group "default" {
+  description = "Every service image"
   targets = ["acme-billing", "notify", "acme-ledger"]
 }
 
 group "release" {
+  description = "Every service image, as pushed by a release"
   targets = ["acme-billing", "notify", "acme-ledger"]
 }
 
@@ -71,9 +73,12 @@ target "_uvbake" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-acme-billing).
-target "docker-metadata-action-acme-billing" {}
+target "docker-metadata-action-acme-billing" {
+  description = "Tags and labels of acme-billing, filled in by docker/metadata-action"
+}
 
 target "acme-billing" {
+  description = "Lambda image of acme-billing (handler acme_billing.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-acme-billing"]
   target    = "svc-acme-billing"
   platforms = [PLATFORM]
@@ -96,9 +101,12 @@ target "acme-billing" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-notify).
-target "docker-metadata-action-notify" {}
+target "docker-metadata-action-notify" {
+  description = "Tags and labels of notify, filled in by docker/metadata-action"
+}
 
 target "notify" {
+  description = "Lambda image of notify (handler notify.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-notify"]
   target    = "svc-notify"
   platforms = [PLATFORM]
@@ -121,9 +129,12 @@ target "notify" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-acme-ledger).
-target "docker-metadata-action-acme-ledger" {}
+target "docker-metadata-action-acme-ledger" {
+  description = "Tags and labels of acme-ledger, filled in by docker/metadata-action"
+}
 
 target "acme-ledger" {
+  description = "Lambda image of acme-ledger (handler acme.ledger.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-acme-ledger"]
   target    = "svc-acme-ledger"
   platforms = [PLATFORM]

@@ -47,10 +47,12 @@ variable "UV_ENV_FILE" {
 }
 
 group "default" {
+  description = "Every service image"
   targets = ["api", "worker"]
 }
 
 group "release" {
+  description = "Every service image, as pushed by a release"
   targets = ["api", "worker"]
 }
 
@@ -71,9 +73,12 @@ target "_uvbake" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-api).
-target "docker-metadata-action-api" {}
+target "docker-metadata-action-api" {
+  description = "Tags and labels of api, filled in by docker/metadata-action"
+}
 
 target "api" {
+  description = "Lambda image of api (handler api.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-api"]
   target    = "svc-api"
   platforms = [PLATFORM]
@@ -96,9 +101,12 @@ target "api" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-worker).
-target "docker-metadata-action-worker" {}
+target "docker-metadata-action-worker" {
+  description = "Tags and labels of worker, filled in by docker/metadata-action"
+}
 
 target "worker" {
+  description = "Lambda image of worker (handler worker.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-worker"]
   target    = "svc-worker"
   platforms = [PLATFORM]
