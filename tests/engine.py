@@ -126,6 +126,13 @@ def invoke(image: str, event: object, *handler: str) -> object:
     """Invoke the function in `image` (linux/arm64) with one event, as one does locally with
     the Lambda base image: `docker run -p 127.0.0.1::8080`, then POST the event to the
     runtime interface emulator. Returns the decoded result; a function error fails."""
+    payload, error, logs = invoke_raw(image, event, *handler)
+    assert error is None, f"function error {error}: {payload!r}\n{logs}"
+    return payload
+
+
+def invoke_raw(image: str, event: object, *handler: str) -> tuple[object, str | None, str]:
+    """Like `invoke`: the decoded answer, its X-Amz-Function-Error header and the logs."""
     run = ["docker", "run", "-d", "--platform", "linux/arm64", "-p", "127.0.0.1::8080"]
     started = subprocess.run(
         [*run, image, *handler],
@@ -147,8 +154,7 @@ def invoke(image: str, event: object, *handler: str) -> object:
             .rsplit(":", 1)[1]
         )
         payload, error = _post(container, f"http://127.0.0.1:{port}{INVOKE_PATH}", event)
-        assert error is None, f"function error {error}: {payload!r}\n{_logs(container)}"
-        return json.loads(payload)
+        return json.loads(payload), error, _logs(container)
     finally:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
 

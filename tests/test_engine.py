@@ -25,6 +25,7 @@ from engine import (
     bake,
     buildx_version,
     invoke,
+    invoke_raw,
     layers,
     manifest_media_type,
     require_engine,
@@ -103,6 +104,30 @@ def test_every_image_answers_through_its_own_cmd(state: dict[str, Any]) -> None:
         separators=(",", ":"),
     )
     assert invoke(_image(state, "ingestion-worker"), hook) == {"statusCode": 202, "body": body}
+
+
+def test_function_errors_answer_as_lambda_does(state: dict[str, Any]) -> None:
+    """Through the base image's runtime (awslambdaric): a handler that raises and a handler
+    that does not exist give Lambda's error objects and the X-Amz-Function-Error header."""
+    raised, error, logs = invoke_raw(_image(state, "orders"), {"order_id": "o-1"})
+    assert error == "Unhandled", raised
+    assert isinstance(raised, dict) and raised["errorType"] and raised["stackTrace"], raised
+    assert "START RequestId" in logs and "REPORT RequestId" in logs
+    missing, error, _ = invoke_raw(_image(state, "orders"), {}, "orders.main.nope")
+    assert error == "Unhandled"
+    assert missing == {
+        "errorMessage": "Handler 'nope' missing on module 'orders.main'",
+        "errorType": "Runtime.HandlerNotFound",
+        "requestId": "",
+        "stackTrace": [],
+    }
+
+
+def test_base_image_boto3_is_importable_in_every_image(state: dict[str, Any]) -> None:
+    """As in Lambda: boto3 from the base image's site-packages, under the service's layers."""
+    for service in SERVICES:
+        out = shell(_image(state, service), "python3 -c 'import boto3; print(boto3.__file__)'")
+        assert out.strip() == "/var/lang/lib/python3.13/site-packages/boto3/__init__.py", out
 
 
 def test_core_layer_is_shared_and_images_are_clean(state: dict[str, Any]) -> None:
