@@ -174,7 +174,17 @@ def _post(container: str, url: str, event: object) -> tuple[bytes, str | None]:
                 text=True,
             ).stdout.strip()
             if state != "true" or time.monotonic() > deadline:
-                raise AssertionError(f"no answer from {url}: {exc}\n{_logs(container)}") from None
+                hint = (
+                    ""
+                    if state == "true"
+                    else (
+                        "; the container exited: a base image older than its runtime interface "
+                        "emulator? run bake/images.sh"
+                    )
+                )
+                raise AssertionError(
+                    f"no answer from {url}: {exc}{hint}\n{_logs(container)}"
+                ) from None
             time.sleep(0.2)
 
 
