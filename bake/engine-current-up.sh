@@ -31,9 +31,9 @@ DOCKER_VERSION=${UVBAKE_CURRENT_DOCKER_VERSION:-28.5.2+dfsg4-5}
 BUILDX_VERSION=${UVBAKE_CURRENT_BUILDX_VERSION:-0.29.1+ds1-4}
 # The Debian mirror of this machine's own apt sources, unless UVBAKE_DEBIAN_MIRROR is set.
 system_mirror() {
-  { awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null
+  { awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true
     awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' \
-      /etc/apt/sources.list 2>/dev/null; } | head -1
+      /etc/apt/sources.list 2>/dev/null || true; } | head -1
 }
 DEBIAN_MIRROR=${UVBAKE_DEBIAN_MIRROR:-$(system_mirror)}
 CACHE=${UVBAKE_CACHE:-$HOME/.cache/uvbake}
@@ -172,6 +172,30 @@ iptables -t nat -C POSTROUTING -s "$SUBNET" ! -o "$BRIDGE" -j MASQUERADE 2>/dev/
 [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || echo 1 >/proc/sys/net/ipv4/ip_forward
 record network "$t" "bridge $BRIDGE $BRIDGE_CIDR (mtu $mtu), chain $CHAIN"
 
+# ---------------------------------------------------------------- DNS cache on the bridge
+# The machine's resolver drops some of the parallel lookups a build makes; containers and
+# RUN steps on this engine ask a caching forwarder on the bridge address instead.
+t=$(now)
+DNS_ADDR=${BRIDGE_CIDR%/*}
+dns_ok() { pid_alive "$RUN_DIR/dns-cache.pid" && python3 - "$DNS_ADDR" <<'EOF'
+import socket, struct, sys
+q = struct.pack(">HHHHHH", 0x5eed, 0x0100, 1, 0, 0, 0) + b"\x09localhost\x00\x00\x01\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(q, (sys.argv[1], 53))
+sys.exit(0 if s.recvfrom(512)[0][:2] == b"\x5e\xed" else 1)
+EOF
+}
+if dns_ok >/dev/null 2>&1; then
+  record dns "$t" "cache already running on $DNS_ADDR:53"
+else
+  if pid_alive "$RUN_DIR/dns-cache.pid"; then kill "$(cat "$RUN_DIR/dns-cache.pid")"; sleep 0.3; fi
+  setsid nohup python3 "$HERE/dns-cache.py" "$DNS_ADDR" >>"$LOG_DIR/dns-cache-current.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/dns-cache.pid"
+  wait_for 20 "DNS cache on $DNS_ADDR:53" dns_ok
+  record dns "$t" "cache started on $DNS_ADDR:53 (pid $(cat "$RUN_DIR/dns-cache.pid"))"
+fi
+
 # ---------------------------------------------------------------- containerd (own process)
 t=$(now)
 desired_ctd=$(cat <<EOF
@@ -231,6 +255,7 @@ desired_cfg=$(cat <<EOF
   "features": {"containerd-snapshotter": true},
   "insecure-registries": ["localhost:5000", "127.0.0.1:5000"],
   "bridge": "$BRIDGE",
+  "dns": ["$DNS_ADDR"],
   "mtu": $mtu,
   "iptables": false,
   "ip6tables": false,
