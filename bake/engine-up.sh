@@ -7,7 +7,13 @@
 # Idempotent: every step checks its own state first, so a second run only verifies.
 # Packages: docker.io, containerd and docker-buildx come from Debian trixie, pinned
 # low so nothing else (libc6 in particular) is upgraded; the rest comes from bookworm.
+# UVBAKE_ENGINE=current brings up the current engine (dockerd 28, buildx 0.29) instead:
+# bake/engine-current-up.sh.
 set -euo pipefail
+
+if [ "${UVBAKE_ENGINE:-default}" = current ]; then
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/engine-current-up.sh" "$@"
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then exec sudo -E bash "$0" "$@"; fi

@@ -40,12 +40,11 @@ UV_IMAGE=$REGISTRY/astral-sh/uv:$UV_VERSION
 
 # Debian packages of the Python root filesystem (dependencies are resolved by apt).
 ROOTFS_PKGS=(base-files base-passwd dash bash coreutils grep sed mawk findutils tar gzip
-             debianutils libc6 netbase tzdata media-types
+             debianutils libc6 libstdc++6 netbase tzdata media-types
              python3.13 python3.13-minimal libpython3.13-minimal libpython3.13-stdlib)
 # Bump when the way the root filesystem is assembled changes.
 ROOTFS_FORMAT=3
 
-export DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock}
 
 T_START=$(date +%s.%N)
 now() { date +%s.%N; }
@@ -61,6 +60,12 @@ arch_of() { # linux/arm64 -> arm64
 }
 
 # ------------------------------------------------------------------ engine
+if [ "${UVBAKE_ENGINE:-default}" = current ]; then
+  # Build with the current engine (bake/engine-current-up.sh); the registry is shared.
+  eval "$(bash "$HERE/engine-current-up.sh" --env 2>/dev/null)" \
+    || die "bake/engine-current-up.sh failed: run it for its log"
+fi
+export DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock}
 if ! docker info >/dev/null 2>&1 || ! curl -fsS "http://127.0.0.1:5000/v2/" >/dev/null 2>&1; then
   log "engine or registry not answering: running engine-up.sh"
   bash "$HERE/engine-up.sh"
@@ -190,7 +195,11 @@ compile_stdlib() { # compile_stdlib AMD64_ROOT
 }
 
 share_bytecode() { # share_bytecode FROM_ROOT TO_ROOT
-  python3 - "$1/usr/lib/python3.13" "$2/usr/lib/python3.13" <<'EOF'
+  share_bytecode_dir "$1/usr/lib/python3.13" "$2/usr/lib/python3.13"
+}
+
+share_bytecode_dir() { # share_bytecode_dir FROM_DIR TO_DIR: .pyc of byte-identical sources
+  python3 - "$1" "$2" <<'EOF'
 import filecmp, os, shutil, sys
 src, dst = sys.argv[1], sys.argv[2]
 n = 0
@@ -247,10 +256,116 @@ build_rootfs_all() { # build_rootfs_all ARCH... : builds missing rootfs tarballs
   find "$CACHE/rootfs" -name 'python3.13-*.tar' ! -name "*-$ROOTFS_RECIPE.tar" -delete
 }
 
+# ------------------------------------------------------------------ uv wheels
+uv_wheel() { # uv_wheel ARCH -> path of the uv $UV_VERSION wheel for ARCH (downloaded once)
+  local a=$1 tag
+  case "$a" in
+    arm64) tag=musllinux_1_1_aarch64 ;;
+    amd64) tag=musllinux_1_1_x86_64 ;;
+    *) die "no uv wheel mapping for $a" ;;
+  esac
+  local wdir="$CACHE/uv/$UV_VERSION/$a"
+  if ! ls "$wdir"/uv-"$UV_VERSION"-*.whl >/dev/null 2>&1; then
+    mkdir -p "$wdir"
+    log "downloading uv $UV_VERSION wheel for $tag"
+    # --isolated: ignore local pip configuration (extra indexes, constraints);
+    # --cert: pip uses its own CA bundle otherwise.
+    python3 -m pip --version >/dev/null 2>&1 || die "python3 -m pip is needed to download the uv wheels"
+    python3 -m pip download --isolated --quiet --disable-pip-version-check \
+      --cert "$CA_BUNDLE" --index-url "${UVBAKE_PYPI_INDEX:-https://pypi.org/simple}" \
+      --no-deps --only-binary=:all: --platform "$tag" -d "$wdir.tmp" "uv==$UV_VERSION" >&2
+    mv "$wdir.tmp"/uv-*.whl "$wdir/"; rm -rf "$wdir.tmp"
+  fi
+  ls "$wdir"/uv-"$UV_VERSION"-*.whl | head -1
+}
+
+extract_uv() { # extract_uv WHEEL OUTDIR: uv and uvx from a uv wheel
+  python3 - "$1" "$2" "$UV_VERSION" <<'EOF'
+import os, sys, zipfile
+whl, out, ver = sys.argv[1:]
+os.makedirs(out, exist_ok=True)
+with zipfile.ZipFile(whl) as z:
+    for name in ("uv", "uvx"):
+        data = z.read(f"uv-{ver}.data/scripts/{name}")
+        path = os.path.join(out, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, 0o755)
+EOF
+}
+
+host_uv() { # prints a uv binary that runs on this (x86_64) machine
+  local bin="$CACHE/uv/$UV_VERSION/host"
+  [ -x "$bin/uv" ] || extract_uv "$(uv_wheel amd64)" "$bin"
+  echo "$bin/uv"
+}
+
+# ------------------------------------------------------------------ runtime layer
+# awslambdaric (runtime.txt) in /var/runtime and boto3 (site-packages.txt) in site-packages,
+# installed for each platform from its own wheels by uv on this machine (no emulation),
+# byte-compiled once by the amd64 interpreter (checked-hash .pyc, valid for any copy of the
+# same source) and shared with the other platforms.
+RUNTIME_FORMAT=1
+RUNTIME_FILES=(site-packages.txt runtime.txt)
+PYPLATFORM_amd64=x86_64-manylinux_2_28
+PYPLATFORM_arm64=aarch64-manylinux_2_28
+install_runtime() { # install_runtime ARCH ROOT
+  local a=$1 root=$2 plat="PYPLATFORM_$1" uv
+  uv=$(host_uv)
+  [ -n "${!plat:-}" ] || die "no Python platform for $a"
+  local common=(pip install --quiet --no-deps --only-binary :all: --python-version 3.13
+                --python-platform "${!plat}")
+  [ -z "${UVBAKE_PYPI_INDEX:-}" ] || common+=(--index-url "$UVBAKE_PYPI_INDEX")
+  SSL_CERT_FILE=$CA_BUNDLE UV_CACHE_DIR="$CACHE/uv-cache" UV_NO_CONFIG=1 "$uv" "${common[@]}" \
+    --target "$root/var/lang/lib/python3.13/site-packages" -r "$HERE/images/lambda-python/site-packages.txt" >&2
+  SSL_CERT_FILE=$CA_BUNDLE UV_CACHE_DIR="$CACHE/uv-cache" UV_NO_CONFIG=1 "$uv" "${common[@]}" \
+    --target "$root/var/runtime" -r "$HERE/images/lambda-python/runtime.txt" >&2
+  rm -rf "$root/var/lang/lib/python3.13/site-packages/bin" "$root/var/runtime/bin"
+}
+
+build_runtime_all() { # build_runtime_all ARCH... : builds missing runtime tarballs
+  local missing=() a
+  for a in "$@"; do [ -s "$(runtime_tar "$a")" ] || missing+=("$a"); done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  build_rootfs_all amd64
+  local work="$CACHE/work-runtime" t
+  rm -rf "$work"; mkdir -p "$work/amd64"
+  t=$(now)
+  tar -xf "$(rootfs_tar amd64)" -C "$work/amd64"
+  install_runtime amd64 "$work/amd64"
+  chroot "$work/amd64" /usr/bin/python3.13 -m compileall -q --invalidation-mode checked-hash \
+    /var/lang/lib/python3.13/site-packages /var/runtime >/dev/null
+  log "runtime amd64: installed and compiled ($(elapsed "$t" "$(now)")s)"
+  for a in "${missing[@]}"; do
+    local tree="$work/amd64"
+    if [ "$a" != amd64 ]; then
+      tree="$work/$a"; mkdir -p "$tree"
+      install_runtime "$a" "$tree"
+      local n=0 d
+      for d in var/lang/lib/python3.13/site-packages var/runtime; do
+        n=$(( n + $(share_bytecode_dir "$work/amd64/$d" "$tree/$d") ))
+      done
+      log "runtime $a: installed, $n bytecode files shared from amd64"
+    fi
+    local out; out=$(runtime_tar "$a")
+    tar -C "$tree" --sort=name --numeric-owner --owner=0 --group=0 \
+      -cf "$out.tmp" var/lang/lib/python3.13/site-packages var/runtime
+    mv "$out.tmp" "$out"
+    log "runtime $a: $out ($(du -h "$out" | cut -f1))"
+  done
+  rm -rf "$work"
+  find "$CACHE/rootfs" -name 'runtime-*.tar' ! -name "*-$RUNTIME_RECIPE.tar" -delete
+}
+
+RUNTIME_RECIPE=$( { echo "$RUNTIME_FORMAT $ROOTFS_RECIPE";
+                    for f in "${RUNTIME_FILES[@]}"; do sha <"$HERE/images/lambda-python/$f"; done;
+                    declare -f install_runtime build_runtime_all; } | sha | cut -c1-16)
+runtime_tar() { echo "$CACHE/rootfs/runtime-$1-$RUNTIME_RECIPE.tar"; }
+
 # ------------------------------------------------------------------ lambda/python:3.13
 t=$(now)
-PY_CTX_FILES=(Dockerfile lambda-entrypoint.sh bootstrap.py)
-PY_RECIPE=$( { echo "$ROOTFS_RECIPE $(sorted_platforms "$LAMBDA_PLATFORMS")";
+PY_CTX_FILES=(Dockerfile lambda-entrypoint.sh aws-lambda-rie bootstrap bootstrap.py)
+PY_RECIPE=$( { echo "$ROOTFS_RECIPE $RUNTIME_RECIPE $(sorted_platforms "$LAMBDA_PLATFORMS")";
                for f in "${PY_CTX_FILES[@]}"; do sha <"$HERE/images/lambda-python/$f"; done;
                sha <"$CA_BUNDLE"; } | sha | cut -c1-16)
 if up_to_date "$PY_IMAGE" "$PY_RECIPE" "$LAMBDA_PLATFORMS"; then
@@ -259,11 +374,15 @@ else
   archs=(); IFS=, read -ra plats <<<"$LAMBDA_PLATFORMS"
   for p in "${plats[@]}"; do archs+=("$(arch_of "$p")"); done
   build_rootfs_all "${archs[@]}"
+  build_runtime_all "${archs[@]}"
   ctx="$CACHE/ctx/lambda-python"
   rm -rf "$ctx"; mkdir -p "$ctx"
   for f in "${PY_CTX_FILES[@]}"; do cp "$HERE/images/lambda-python/$f" "$ctx/"; done
   cp "$CA_BUNDLE" "$ctx/ca-certificates.crt"
-  for a in "${archs[@]}"; do ln "$(rootfs_tar "$a")" "$ctx/rootfs-$a.tar"; done
+  for a in "${archs[@]}"; do
+    ln "$(rootfs_tar "$a")" "$ctx/rootfs-$a.tar"
+    ln "$(runtime_tar "$a")" "$ctx/runtime-$a.tar"
+  done
   log "building $PY_IMAGE for $LAMBDA_PLATFORMS"
   docker buildx build --progress=plain --platform "$LAMBDA_PLATFORMS" \
     --provenance=false --sbom=false --build-arg RECIPE="$PY_RECIPE" \
@@ -285,36 +404,7 @@ else
   IFS=, read -ra plats <<<"$UV_PLATFORMS"
   for p in "${plats[@]}"; do
     a=$(arch_of "$p")
-    case "$a" in
-      arm64) tag=musllinux_1_1_aarch64 ;;
-      amd64) tag=musllinux_1_1_x86_64 ;;
-      *) die "no uv wheel mapping for $p" ;;
-    esac
-    wdir="$CACHE/uv/$UV_VERSION/$a"
-    if ! ls "$wdir"/uv-"$UV_VERSION"-*.whl >/dev/null 2>&1; then
-      mkdir -p "$wdir"
-      log "downloading uv $UV_VERSION wheel for $tag"
-      # --isolated: ignore local pip configuration (extra indexes, constraints);
-      # --cert: pip uses its own CA bundle otherwise.
-      python3 -m pip --version >/dev/null 2>&1 || die "python3 -m pip is needed to download the uv wheels"
-      python3 -m pip download --isolated --quiet --disable-pip-version-check \
-        --cert "$CA_BUNDLE" --index-url "${UVBAKE_PYPI_INDEX:-https://pypi.org/simple}" \
-        --no-deps --only-binary=:all: --platform "$tag" -d "$wdir.tmp" "uv==$UV_VERSION" >&2
-      mv "$wdir.tmp"/uv-*.whl "$wdir/"; rm -rf "$wdir.tmp"
-    fi
-    whl=$(ls "$wdir"/uv-"$UV_VERSION"-*.whl | head -1)
-    mkdir -p "$ctx/uv-$a"
-    python3 - "$whl" "$ctx/uv-$a" "$UV_VERSION" <<'EOF'
-import os, sys, zipfile
-whl, out, ver = sys.argv[1:]
-with zipfile.ZipFile(whl) as z:
-    for name in ("uv", "uvx"):
-        data = z.read(f"uv-{ver}.data/scripts/{name}")
-        path = os.path.join(out, name)
-        with open(path, "wb") as f:
-            f.write(data)
-        os.chmod(path, 0o755)
-EOF
+    extract_uv "$(uv_wheel "$a")" "$ctx/uv-$a"
   done
   cp "$HERE/images/uv/Dockerfile" "$ctx/"
   log "building $UV_IMAGE for $UV_PLATFORMS"
@@ -336,7 +426,10 @@ read -r m prefix sp pyv <<<"$py_check"
   || die "unexpected $PY_IMAGE interpreter: $py_check"
 uv_check=$(docker run --rm --platform linux/arm64 "$UV_IMAGE" --version)
 [[ "$uv_check" == "uv $UV_VERSION"* ]] || die "unexpected $UV_IMAGE output: $uv_check"
-record "checks (linux/arm64)" "$t" "python $pyv at $prefix; $uv_check"
+rt_check=$(docker run --rm --platform linux/arm64 --entrypoint /var/lang/bin/python3 "$PY_IMAGE" -c \
+  'import sys; sys.path.insert(0, "/var/runtime"); import boto3, awslambdaric, runtime_client; print(boto3.__version__, boto3.__file__)')
+[[ "$rt_check" == *" /var/lang/lib/python3.13/site-packages/boto3/"* ]] || die "unexpected boto3/awslambdaric in $PY_IMAGE: $rt_check"
+record "checks (linux/arm64)" "$t" "python $pyv at $prefix; boto3 $rt_check; awslambdaric imports; $uv_check"
 
 echo "== images summary =="
 printf '  %s\n' "${SUMMARY[@]}"

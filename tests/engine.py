@@ -1,11 +1,21 @@
-"""Running real `docker buildx bake` builds and reading what they executed."""
+"""Running real `docker buildx bake` builds and reading what they executed.
+
+The engine is the one the environment points at (DOCKER_HOST, else the default socket of
+bake/engine-up.sh). UVBAKE_ENGINE=current selects the current engine of
+bake/engine-current-up.sh (dockerd 28, buildx 0.29) for every docker command the tests run.
+"""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,6 +27,39 @@ UV_IMAGE = os.environ.get("UVBAKE_TEST_UV_IMAGE", "localhost:5000/astral-sh/uv:0
 REGISTRY = "localhost:5000/uvbake-e2e"
 # A cold bake of the example takes 2-5 minutes here; far longer means a stuck step.
 BAKE_TIMEOUT = 1200
+# bake/engine-current-up.sh: where the current engine's socket, CLI and buildx plugin live.
+CURRENT_ENGINE = {
+    "DOCKER_HOST": "unix:///run/uvbake-current/docker.sock",
+    "DOCKER_CONFIG": "/opt/uvbake/engine-current/docker-config",
+}
+CURRENT_CLI = "/opt/uvbake/engine-current/root/usr/bin"
+INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+INVOKE_TIMEOUT = 300
+
+
+def select_engine() -> str:
+    """Point this process (and every docker command it starts) at the chosen engine."""
+    engine = os.environ.get("UVBAKE_ENGINE", "default")
+    if engine == "current":
+        os.environ.update(CURRENT_ENGINE)
+        if not os.environ["PATH"].startswith(CURRENT_CLI + os.pathsep):
+            os.environ["PATH"] = CURRENT_CLI + os.pathsep + os.environ["PATH"]
+    elif engine != "default":
+        raise SystemExit(f"UVBAKE_ENGINE={engine}: use `default` or `current`")
+    return engine
+
+
+ENGINE = select_engine()
+
+
+def buildx_version() -> tuple[int, int]:
+    """(major, minor) of the docker buildx plugin in use."""
+    out = subprocess.run(
+        ["docker", "buildx", "version"], capture_output=True, text=True, check=True
+    ).stdout
+    found = re.search(r" v?(\d+)\.(\d+)", out)
+    assert found, out
+    return int(found[1]), int(found[2])
 
 
 def engine_missing() -> str | None:
@@ -32,7 +75,8 @@ def engine_missing() -> str | None:
     for argv in checks:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         if result.returncode != 0:
-            return f"`{' '.join(argv)}` failed: run bake/engine-up.sh and bake/images.sh"
+            up = "UVBAKE_ENGINE=current " if ENGINE == "current" else ""
+            return f"`{' '.join(argv)}` failed: run {up}bake/engine-up.sh and bake/images.sh"
     return None
 
 
@@ -79,15 +123,76 @@ def bake(
 
 
 def invoke(image: str, event: object, *handler: str, platform: str = "linux/arm64") -> object:
-    result = subprocess.run(
-        ["docker", "run", "--rm", "-i", "--platform", platform, image, *handler],
-        input=json.dumps(event),
+    """Invoke the function in `image` (for `platform`) with one event, as one does locally with
+    the Lambda base image: `docker run -p 127.0.0.1::8080`, then POST the event to the
+    runtime interface emulator. Returns the decoded result; a function error fails."""
+    payload, error, logs = invoke_raw(image, event, *handler, platform=platform)
+    assert error is None, f"function error {error}: {payload!r}\n{logs}"
+    return payload
+
+
+def invoke_raw(
+    image: str, event: object, *handler: str, platform: str = "linux/arm64"
+) -> tuple[object, str | None, str]:
+    """Like `invoke`: the decoded answer, its X-Amz-Function-Error header and the logs."""
+    run = ["docker", "run", "-d", "--platform", platform, "-p", "127.0.0.1::8080"]
+    started = subprocess.run(
+        [*run, image, *handler],
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(result.stdout)
+    assert started.returncode == 0, started.stderr
+    container = started.stdout.strip()
+    try:
+        port = (
+            subprocess.run(
+                ["docker", "port", container, "8080/tcp"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.split()[0]
+            .rsplit(":", 1)[1]
+        )
+        payload, error = _post(container, f"http://127.0.0.1:{port}{INVOKE_PATH}", event)
+        return json.loads(payload), error, _logs(container)
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+
+
+def _post(container: str, url: str, event: object) -> tuple[bytes, str | None]:
+    """POST once the emulator listens (the port answers before it does): body, error header."""
+    deadline = time.monotonic() + INVOKE_TIMEOUT
+    request = urllib.request.Request(url, data=json.dumps(event).encode(), method="POST")
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=INVOKE_TIMEOUT) as response:
+                return response.read(), response.headers.get("X-Amz-Function-Error")
+        except (ConnectionError, http.client.HTTPException, urllib.error.URLError) as exc:
+            state = subprocess.run(
+                ["docker", "inspect", "--format", "{{.State.Running}}", container],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            if state != "true" or time.monotonic() > deadline:
+                hint = (
+                    ""
+                    if state == "true"
+                    else (
+                        "; the container exited: a base image older than its runtime interface "
+                        "emulator? run bake/images.sh"
+                    )
+                )
+                raise AssertionError(
+                    f"no answer from {url}: {exc}{hint}\n{_logs(container)}"
+                ) from None
+            time.sleep(0.2)
+
+
+def _logs(container: str) -> str:
+    logs = subprocess.run(["docker", "logs", container], capture_output=True, text=True)
+    return (logs.stdout + logs.stderr)[-3000:]
 
 
 def shell(image: str, script: str) -> str:

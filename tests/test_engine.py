@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,9 @@ from progress import Step, executed_runs
 from engine import (
     REGISTRY,
     bake,
+    buildx_version,
     invoke,
+    invoke_raw,
     layers,
     manifest_media_type,
     require_engine,
@@ -104,6 +107,30 @@ def test_every_image_answers_through_its_own_cmd(state: dict[str, Any]) -> None:
         separators=(",", ":"),
     )
     assert invoke(_image(state, "ingestion-worker"), hook) == {"statusCode": 202, "body": body}
+
+
+def test_function_errors_answer_as_lambda_does(state: dict[str, Any]) -> None:
+    """Through the base image's runtime (awslambdaric): a handler that raises and a handler
+    that does not exist give Lambda's error objects and the X-Amz-Function-Error header."""
+    raised, error, logs = invoke_raw(_image(state, "orders"), {"order_id": "o-1"})
+    assert error == "Unhandled", raised
+    assert isinstance(raised, dict) and raised["errorType"] and raised["stackTrace"], raised
+    assert "START RequestId" in logs and "REPORT RequestId" in logs
+    missing, error, _ = invoke_raw(_image(state, "orders"), {}, "orders.main.nope")
+    assert error == "Unhandled"
+    assert missing == {
+        "errorMessage": "Handler 'nope' missing on module 'orders.main'",
+        "errorType": "Runtime.HandlerNotFound",
+        "requestId": "",
+        "stackTrace": [],
+    }
+
+
+def test_base_image_boto3_is_importable_in_every_image(state: dict[str, Any]) -> None:
+    """As in Lambda: boto3 from the base image's site-packages, under the service's layers."""
+    for service in SERVICES:
+        out = shell(_image(state, service), "python3 -c 'import boto3; print(boto3.__file__)'")
+        assert out.strip() == "/var/lang/lib/python3.13/site-packages/boto3/__init__.py", out
 
 
 def test_shared_layers_have_one_digest_and_images_are_clean(state: dict[str, Any]) -> None:
@@ -196,23 +223,59 @@ def _blobs_contain(image: str, needles: list[bytes], tmp_path: Path) -> list[byt
     return found
 
 
-def test_index_credentials_reach_uv_and_no_layer(state: dict[str, Any], tmp_path: Path) -> None:
-    canaries = [f"netrc-{uuid.uuid4().hex}", f"env-{uuid.uuid4().hex}"]
-    netrc = tmp_path / "netrc"
-    netrc.write_text(f"machine index.example.invalid login ci password {canaries[0]}\n")
-    env_file = tmp_path / "uv.env"
-    # UV_NO_INSTALLER_METADATA=0 is there to show that uv read the file: the library's
-    # .dist-info gets an INSTALLER file this time.
-    env_file.write_text(f"UV_INDEX_PRIVATE_PASSWORD={canaries[1]}\nUV_NO_INSTALLER_METADATA=0\n")
+def _credentials_bake(state: dict[str, Any], env: dict[str, str], *args: str) -> str:
+    """Bake after a library edit with the secrets in `env`; the image of the library's user."""
     init = state["work"] / "services/common/logging/src/common_logging/__init__.py"
     init.write_text(init.read_text() + f"\n# edit {uuid.uuid4().hex}\n")
-    steps = bake(
-        state["work"],
-        tag=state["tag"],
-        env={"UV_NETRC_FILE": str(netrc), "UV_ENV_FILE": str(env_file)},
-    )
+    steps = bake(state["work"], *args, tag=state["tag"], env=env)
     assert executed_runs(steps) == ["uvbake.lib-common-logging"]
     image = _image(state, "ingestion-worker")
     listing = shell(image, "ls /var/lang/lib/python3.13/site-packages/common_logging-*.dist-info")
+    # UV_NO_INSTALLER_METADATA=0 in the uv-env secret shows that uv read it: the library's
+    # .dist-info gets an INSTALLER file this time.
     assert "INSTALLER" in listing.split(), listing
-    assert _blobs_contain(image, [c.encode() for c in canaries], tmp_path) == []
+    return image
+
+
+def _canaries() -> tuple[str, str]:
+    netrc = f"machine index.example.invalid login ci password netrc-{uuid.uuid4().hex}\n"
+    uv_env = f"UV_INDEX_PRIVATE_PASSWORD=env-{uuid.uuid4().hex}\nUV_NO_INSTALLER_METADATA=0\n"
+    return netrc, uv_env
+
+
+def test_index_credentials_from_environment_reach_uv_and_no_layer(
+    state: dict[str, Any], tmp_path: Path
+) -> None:
+    """UVBAKE_NETRC / UVBAKE_UV_ENV hold the secrets' text: no privilege on any buildx."""
+    netrc, uv_env = _canaries()
+    image = _credentials_bake(state, {"UVBAKE_NETRC": netrc, "UVBAKE_UV_ENV": uv_env})
+    needles = [netrc.split()[-1].encode(), uv_env.split()[0].split("=")[1].encode()]
+    assert _blobs_contain(image, needles, tmp_path) == []
+
+
+def test_index_credentials_from_files_reach_uv_and_no_layer(
+    state: dict[str, Any], tmp_path: Path
+) -> None:
+    """UV_NETRC_FILE / UV_ENV_FILE: buildx 0.20 and later read a file outside the workspace
+    only with --allow=fs.read=<its folder>, and say so without it."""
+    netrc, uv_env = _canaries()
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "netrc").write_text(netrc)
+    (secrets / "uv.env").write_text(uv_env)
+    env = {"UV_NETRC_FILE": str(secrets / "netrc"), "UV_ENV_FILE": str(secrets / "uv.env")}
+    allow: list[str] = []
+    if buildx_version() >= (0, 20):
+        refused = subprocess.run(
+            ["docker", "buildx", "bake", "--call", "check"],
+            cwd=state["work"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refused.returncode != 0 and "--allow=fs.read=" in refused.stderr, refused.stderr
+        allow = [f"--allow=fs.read={secrets}"]
+    image = _credentials_bake(state, env, *allow)
+    needles = [netrc.split()[-1].encode(), uv_env.split()[0].split("=")[1].encode()]
+    assert _blobs_contain(image, needles, tmp_path) == []

@@ -187,8 +187,11 @@ def test_bake_targets_and_stages_by_convention(lambdas_root: Path) -> None:
     images = ["deep", "flat", "indexer", "multi-api", "multi-report", "multi-sweeper", "srcpkg"]
     assert sorted(groups) == ["default", "multi", "release"]
     assert sorted(groups["default"]["targets"]) == images  # type: ignore[arg-type]
-    assert groups["release"] == groups["default"]
-    assert groups["multi"]["targets"] == ["multi-api", "multi-report", "multi-sweeper"]
+    assert groups["release"]["targets"] == groups["default"]["targets"]
+    assert groups["multi"] == {
+        "description": "Every function image of multi",
+        "targets": ["multi-api", "multi-report", "multi-sweeper"],
+    }
     assert sorted(t for t in targets if not t.startswith(("_", "docker-metadata"))) == images
     assert targets["multi-report"]["target"] == "svc-multi-report"
     assert targets["multi-report"]["tags"] is not None
@@ -385,6 +388,8 @@ def test_service_on_a_user_base_stage(tmp_path: Path) -> None:
     _, files = generated_files(root)
     targets = bake_blocks(files[BAKEFILE], "target")
     assert targets["uvbake-base-scraper"] == {
+        "description": "The stage scraper starts from "
+        "(functions/scraper/docker/scraper.base.Dockerfile)",
         "context": ".",
         "dockerfile": "functions/scraper/docker/scraper.base.Dockerfile",
         "platforms": ["PLATFORM"],

@@ -36,7 +36,10 @@ def test_bake_file_parses_and_has_one_target_per_service(tmp_path: Path) -> None
     assert groups["release"]["targets"] == ["api", "worker"]
     assert targets["api"]["target"] == "svc-api"
     assert targets["api"]["inherits"] == ["_uvbake", "docker-metadata-action-api"]
-    assert targets["docker-metadata-action-api"] == {}
+    # Nothing a build uses: only a description for `docker buildx bake --list targets`.
+    assert targets["docker-metadata-action-api"] == {
+        "description": "Tags and labels of api, filled in by docker/metadata-action"
+    }
     tags = targets["api"]["tags"]
     assert evaluate(tags, VERSION="", REGISTRY="r", TAG="t") == ["r/api:t"]
     assert evaluate(tags, VERSION="v1", REGISTRY="r", TAG="t") == ["r/api:t", "r/api:v1"]

@@ -54,8 +54,15 @@ def test_pull_requests_build_the_affected_services_without_pushing(tmp_path: Pat
     assert plan["if"] == "github.event_name == 'pull_request'"
     runs = [s["run"] for s in plan["steps"] if "run" in s]
     assert "uvbake generate --check" in runs
-    assert runs[-1] == (
-        'uvbake matrix --since origin/${{ github.base_ref }} --format github >> "$GITHUB_OUTPUT"'
+    assert (
+        runs[-1] == 'uvbake matrix --since "origin/$BASE_REF" --format github >> "$GITHUB_OUTPUT"'
+    )
+    # The branch name is passed as data, not spliced into the script.
+    assert plan["steps"][-1]["env"] == {"BASE_REF": "${{ github.base_ref }}"}
+    assert all(
+        s["with"]["persist-credentials"] is False
+        for s in plan["steps"]
+        if "with" in s and s["uses"].startswith("actions/checkout@")
     )
     assert build["needs"] == "plan"
     assert build["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
@@ -117,14 +124,39 @@ def test_check_reports_a_stale_workflow_and_writes_nothing(tmp_path: Path) -> No
 def test_the_pull_request_step_writes_a_matrix_output(tmp_path: Path) -> None:
     """Run the plan job's matrix step as the runner would, against a real origin branch."""
     seed_workspace(tmp_path)
-    run = written(tmp_path)["jobs"]["plan"]["steps"][-1]["run"]
+    matrix_step = written(tmp_path)["jobs"]["plan"]["steps"][-1]
     init_repo(tmp_path)
     git(tmp_path, "update-ref", "refs/remotes/origin/main", "HEAD")
     build_tree(tmp_path, {"services/api/src/api/routes.py": "R = 1\n"})
     output = tmp_path.parent / "github_output"
-    env = {**os.environ, "GITHUB_OUTPUT": str(output), "PATH": f"{BIN}:{os.environ['PATH']}"}
-    script = run.replace("${{ github.base_ref }}", "main")
-    subprocess.run(["bash", "-ec", script], cwd=tmp_path, env=env, check=True)
+    step_env = {
+        k: v.replace("${{ github.base_ref }}", "main") for k, v in matrix_step["env"].items()
+    }
+    env = {
+        **os.environ,
+        **step_env,
+        "GITHUB_OUTPUT": str(output),
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+    }
+    subprocess.run(["bash", "-ec", matrix_step["run"]], cwd=tmp_path, env=env, check=True)
     assert output.read_text() == (
         'matrix={"include":[{"service":"api","target":"api","platform":"linux/arm64"}]}\n'
     )
+
+
+def test_private_indexes_get_their_secrets_from_repository_secrets(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    assert "env" not in step(written(tmp_path)["jobs"]["build"], "docker/bake-action")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + '\n[[tool.uv.index]]\nname = "private"\nurl = "https://pypi.example.invalid/simple"\n'
+    )
+    jobs = written(tmp_path)["jobs"]
+    expected = {
+        "UVBAKE_NETRC": "${{ secrets.UVBAKE_NETRC }}",
+        "UVBAKE_UV_ENV": "${{ secrets.UVBAKE_UV_ENV }}",
+    }
+    assert step(jobs["build"], "docker/bake-action")["env"] == expected
+    assert step(jobs["release"], "docker/bake-action")["env"] == expected
+    assert jobs["build"]["environment"] == jobs["release"]["environment"] == "package-index"

@@ -33,8 +33,11 @@ variable "CACHE" {
   default = ""
 }
 
-# Private package index credentials, passed to uv as BuildKit secrets only: a netrc file,
-# and/or a file of KEY=value lines (UV_INDEX_<NAME>_USERNAME, UV_INDEX_<NAME>_PASSWORD).
+# Private package index credentials, passed to uv as BuildKit secrets only: the text of a
+# netrc file, and/or KEY=value lines (UV_INDEX_<NAME>_USERNAME, UV_INDEX_<NAME>_PASSWORD),
+# read by buildx from the environment variables UVBAKE_NETRC and UVBAKE_UV_ENV (unset: empty),
+# which needs no privilege. Or from files: UV_NETRC_FILE, UV_ENV_FILE (buildx 0.20 and later
+# want --allow=fs.read=<folder> for a file outside this folder).
 variable "UV_NETRC_FILE" {
   default = ""
 }
@@ -44,10 +47,12 @@ variable "UV_ENV_FILE" {
 }
 
 group "default" {
+  description = "Every service image"
   targets = ["ingestion-worker", "notifications", "orders"]
 }
 
 group "release" {
+  description = "Every service image, as pushed by a release"
   targets = ["ingestion-worker", "notifications", "orders"]
 }
 
@@ -61,16 +66,19 @@ target "_uvbake" {
     UV_IMAGE   = UV_IMAGE
   }
   attest = ["type=provenance,disabled=true", "type=sbom,disabled=true"]
-  secret = concat(
-    UV_NETRC_FILE == "" ? [] : ["id=uv-netrc,src=${UV_NETRC_FILE}"],
-    UV_ENV_FILE == "" ? [] : ["id=uv-env,src=${UV_ENV_FILE}"],
-  )
+  secret = [
+    UV_NETRC_FILE == "" ? "id=uv-netrc,env=UVBAKE_NETRC" : "id=uv-netrc,src=${UV_NETRC_FILE}",
+    UV_ENV_FILE == "" ? "id=uv-env,env=UVBAKE_UV_ENV" : "id=uv-env,src=${UV_ENV_FILE}",
+  ]
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-ingestion-worker).
-target "docker-metadata-action-ingestion-worker" {}
+target "docker-metadata-action-ingestion-worker" {
+  description = "Tags and labels of ingestion-worker, filled in by docker/metadata-action"
+}
 
 target "ingestion-worker" {
+  description = "Lambda image of ingestion-worker (handler ingestion_worker.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-ingestion-worker"]
   target    = "svc-ingestion-worker"
   platforms = [PLATFORM]
@@ -94,9 +102,12 @@ target "ingestion-worker" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-notifications).
-target "docker-metadata-action-notifications" {}
+target "docker-metadata-action-notifications" {
+  description = "Tags and labels of notifications, filled in by docker/metadata-action"
+}
 
 target "notifications" {
+  description = "Lambda image of notifications (handler notifications.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-notifications"]
   target    = "svc-notifications"
   platforms = [PLATFORM]
@@ -120,9 +131,12 @@ target "notifications" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-orders).
-target "docker-metadata-action-orders" {}
+target "docker-metadata-action-orders" {
+  description = "Tags and labels of orders, filled in by docker/metadata-action"
+}
 
 target "orders" {
+  description = "Lambda image of orders (handler orders.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-orders"]
   target    = "svc-orders"
   platforms = [PLATFORM]

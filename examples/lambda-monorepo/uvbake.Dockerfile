@@ -20,6 +20,7 @@ FROM --platform=$BUILDPLATFORM ${UV_IMAGE} AS uvbake.uv-native
 # Private index credentials come only from BuildKit secrets (never ARG, ENV or a layer):
 # "uv-netrc" is mounted as ~/.netrc, and "uv-env" holds KEY=value lines such as
 # UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD, read just for the uv call (uvbake-uv).
+# A blank line follows each heredoc: hadolint reads the next instruction only then.
 # uvbake.builder-native runs on the build machine's platform: .pyc files depend only on the
 # Python version, which is the same in every platform of the base image.
 FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS uvbake.builder-native
@@ -33,6 +34,7 @@ COPY --chmod=755 <<'SH' /usr/local/bin/uvbake-uv
 if [ -f /run/secrets/uv-env ]; then set -a; . /run/secrets/uv-env; set +a; fi
 exec uv "$@"
 SH
+
 COPY <<'PY' /usr/local/bin/uvbake-finish
 """uvbake-finish [--strict] [--pure] FOLDER: byte-compile FOLDER (a path under /uvbake/out,
 where a stage puts what the image gets at the same path under /), then date every file.
@@ -80,6 +82,7 @@ pydantic-core==2.50.4 --hash=sha256:a9ee990bf2cfbd81574c5d4f9f6c9d480a14b5b43d2c
 typing-extensions==4.16.0 --hash=sha256:481caa481374e813c1b176ada14e97f1f67a4539ce9cfeb3f350d78d6370c2e8
 typing-inspection==0.4.5 --hash=sha256:bc210535442b39e1bf2805e0c7a17dfd6a4ace760c84c7f7d16245d23a6b1c39
 REQUIREMENTS
+
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
@@ -99,6 +102,7 @@ httpcore==1.0.9 --hash=sha256:2d400746a40668fc9dec9810239072b40b4484b640a8c38fd6
 httpx==0.28.1 --hash=sha256:d909fcccc110f8c7faf814ca82a9a4d816bc5a6dbfea25d6591d6985b8ba59ad
 idna==3.20 --hash=sha256:ab7ae7122974553370f0bdb919e1a960b2cd1bc1ef0276416d896db81c14582c
 REQUIREMENTS
+
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
@@ -114,6 +118,7 @@ COPY <<'REQUIREMENTS' /uvbake/requirements.txt
 jinja2==3.1.6 --hash=sha256:85ece4451f492d0c13c5dd7c13a64681a86afae63a5f347908daf103ce6d2f67
 markupsafe==3.0.4 --hash=sha256:7018d4af1cd272e847aa5917983ab5e83e4f6579f9dbfecd4a79c0ca80b144c2
 REQUIREMENTS
+
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \

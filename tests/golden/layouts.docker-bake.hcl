@@ -33,8 +33,11 @@ variable "CACHE" {
   default = ""
 }
 
-# Private package index credentials, passed to uv as BuildKit secrets only: a netrc file,
-# and/or a file of KEY=value lines (UV_INDEX_<NAME>_USERNAME, UV_INDEX_<NAME>_PASSWORD).
+# Private package index credentials, passed to uv as BuildKit secrets only: the text of a
+# netrc file, and/or KEY=value lines (UV_INDEX_<NAME>_USERNAME, UV_INDEX_<NAME>_PASSWORD),
+# read by buildx from the environment variables UVBAKE_NETRC and UVBAKE_UV_ENV (unset: empty),
+# which needs no privilege. Or from files: UV_NETRC_FILE, UV_ENV_FILE (buildx 0.20 and later
+# want --allow=fs.read=<folder> for a file outside this folder).
 variable "UV_NETRC_FILE" {
   default = ""
 }
@@ -44,10 +47,12 @@ variable "UV_ENV_FILE" {
 }
 
 group "default" {
+  description = "Every service image"
   targets = ["acme-billing", "notify", "acme-ledger"]
 }
 
 group "release" {
+  description = "Every service image, as pushed by a release"
   targets = ["acme-billing", "notify", "acme-ledger"]
 }
 
@@ -61,16 +66,19 @@ target "_uvbake" {
     UV_IMAGE   = UV_IMAGE
   }
   attest = ["type=provenance,disabled=true", "type=sbom,disabled=true"]
-  secret = concat(
-    UV_NETRC_FILE == "" ? [] : ["id=uv-netrc,src=${UV_NETRC_FILE}"],
-    UV_ENV_FILE == "" ? [] : ["id=uv-env,src=${UV_ENV_FILE}"],
-  )
+  secret = [
+    UV_NETRC_FILE == "" ? "id=uv-netrc,env=UVBAKE_NETRC" : "id=uv-netrc,src=${UV_NETRC_FILE}",
+    UV_ENV_FILE == "" ? "id=uv-env,env=UVBAKE_UV_ENV" : "id=uv-env,src=${UV_ENV_FILE}",
+  ]
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-acme-billing).
-target "docker-metadata-action-acme-billing" {}
+target "docker-metadata-action-acme-billing" {
+  description = "Tags and labels of acme-billing, filled in by docker/metadata-action"
+}
 
 target "acme-billing" {
+  description = "Lambda image of acme-billing (handler acme_billing.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-acme-billing"]
   target    = "svc-acme-billing"
   platforms = [PLATFORM]
@@ -93,9 +101,12 @@ target "acme-billing" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-notify).
-target "docker-metadata-action-notify" {}
+target "docker-metadata-action-notify" {
+  description = "Tags and labels of notify, filled in by docker/metadata-action"
+}
 
 target "notify" {
+  description = "Lambda image of notify (handler notify.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-notify"]
   target    = "svc-notify"
   platforms = [PLATFORM]
@@ -118,9 +129,12 @@ target "notify" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-acme-ledger).
-target "docker-metadata-action-acme-ledger" {}
+target "docker-metadata-action-acme-ledger" {
+  description = "Tags and labels of acme-ledger, filled in by docker/metadata-action"
+}
 
 target "acme-ledger" {
+  description = "Lambda image of acme-ledger (handler acme.ledger.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-acme-ledger"]
   target    = "svc-acme-ledger"
   platforms = [PLATFORM]

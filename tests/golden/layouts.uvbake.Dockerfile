@@ -20,6 +20,7 @@ FROM --platform=$BUILDPLATFORM ${UV_IMAGE} AS uvbake.uv-native
 # Private index credentials come only from BuildKit secrets (never ARG, ENV or a layer):
 # "uv-netrc" is mounted as ~/.netrc, and "uv-env" holds KEY=value lines such as
 # UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD, read just for the uv call (uvbake-uv).
+# A blank line follows each heredoc: hadolint reads the next instruction only then.
 # uvbake.builder-native runs on the build machine's platform: .pyc files depend only on the
 # Python version, which is the same in every platform of the base image.
 FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS uvbake.builder-native
@@ -33,6 +34,7 @@ COPY --chmod=755 <<'SH' /usr/local/bin/uvbake-uv
 if [ -f /run/secrets/uv-env ]; then set -a; . /run/secrets/uv-env; set +a; fi
 exec uv "$@"
 SH
+
 COPY <<'PY' /usr/local/bin/uvbake-finish
 """uvbake-finish [--strict] [--pure] FOLDER: byte-compile FOLDER (a path under /uvbake/out,
 where a stage puts what the image gets at the same path under /), then date every file.
@@ -76,6 +78,7 @@ COPY <<'REQUIREMENTS' /uvbake/requirements.txt
 attrs==26.1.0 --hash=sha256:c647aa4a12dfbad9333ca4e71fe62ddc36f4e63b2d260a37a8b83d2f043ac309
 idna==3.20 --hash=sha256:ab7ae7122974553370f0bdb919e1a960b2cd1bc1ef0276416d896db81c14582c
 REQUIREMENTS
+
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
@@ -91,6 +94,7 @@ COPY <<'REQUIREMENTS' /uvbake/requirements.txt
 certifi==2026.10.18 --hash=sha256:73191c47aaa79da394e8fee2dbc2ec827432cab56311122c9e47abf79e390f62
 six==1.17.0 --hash=sha256:4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274
 REQUIREMENTS
+
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \

@@ -33,8 +33,11 @@ variable "CACHE" {
   default = ""
 }
 
-# Private package index credentials, passed to uv as BuildKit secrets only: a netrc file,
-# and/or a file of KEY=value lines (UV_INDEX_<NAME>_USERNAME, UV_INDEX_<NAME>_PASSWORD).
+# Private package index credentials, passed to uv as BuildKit secrets only: the text of a
+# netrc file, and/or KEY=value lines (UV_INDEX_<NAME>_USERNAME, UV_INDEX_<NAME>_PASSWORD),
+# read by buildx from the environment variables UVBAKE_NETRC and UVBAKE_UV_ENV (unset: empty),
+# which needs no privilege. Or from files: UV_NETRC_FILE, UV_ENV_FILE (buildx 0.20 and later
+# want --allow=fs.read=<folder> for a file outside this folder).
 variable "UV_NETRC_FILE" {
   default = ""
 }
@@ -44,10 +47,12 @@ variable "UV_ENV_FILE" {
 }
 
 group "default" {
+  description = "Every service image"
   targets = ["api", "worker"]
 }
 
 group "release" {
+  description = "Every service image, as pushed by a release"
   targets = ["api", "worker"]
 }
 
@@ -61,16 +66,19 @@ target "_uvbake" {
     UV_IMAGE   = UV_IMAGE
   }
   attest = ["type=provenance,disabled=true", "type=sbom,disabled=true"]
-  secret = concat(
-    UV_NETRC_FILE == "" ? [] : ["id=uv-netrc,src=${UV_NETRC_FILE}"],
-    UV_ENV_FILE == "" ? [] : ["id=uv-env,src=${UV_ENV_FILE}"],
-  )
+  secret = [
+    UV_NETRC_FILE == "" ? "id=uv-netrc,env=UVBAKE_NETRC" : "id=uv-netrc,src=${UV_NETRC_FILE}",
+    UV_ENV_FILE == "" ? "id=uv-env,env=UVBAKE_UV_ENV" : "id=uv-env,src=${UV_ENV_FILE}",
+  ]
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-api).
-target "docker-metadata-action-api" {}
+target "docker-metadata-action-api" {
+  description = "Tags and labels of api, filled in by docker/metadata-action"
+}
 
 target "api" {
+  description = "Lambda image of api (handler api.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-api"]
   target    = "svc-api"
   platforms = [PLATFORM]
@@ -93,9 +101,12 @@ target "api" {
 }
 
 # Filled in by docker/metadata-action (bake-target: docker-metadata-action-worker).
-target "docker-metadata-action-worker" {}
+target "docker-metadata-action-worker" {
+  description = "Tags and labels of worker, filled in by docker/metadata-action"
+}
 
 target "worker" {
+  description = "Lambda image of worker (handler worker.main.handler)"
   inherits  = ["_uvbake", "docker-metadata-action-worker"]
   target    = "svc-worker"
   platforms = [PLATFORM]

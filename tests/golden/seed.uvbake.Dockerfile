@@ -20,6 +20,7 @@ FROM --platform=$BUILDPLATFORM ${UV_IMAGE} AS uvbake.uv-native
 # Private index credentials come only from BuildKit secrets (never ARG, ENV or a layer):
 # "uv-netrc" is mounted as ~/.netrc, and "uv-env" holds KEY=value lines such as
 # UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD, read just for the uv call (uvbake-uv).
+# A blank line follows each heredoc: hadolint reads the next instruction only then.
 # uvbake.builder-native runs on the build machine's platform: .pyc files depend only on the
 # Python version, which is the same in every platform of the base image.
 FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS uvbake.builder-native
@@ -33,6 +34,7 @@ COPY --chmod=755 <<'SH' /usr/local/bin/uvbake-uv
 if [ -f /run/secrets/uv-env ]; then set -a; . /run/secrets/uv-env; set +a; fi
 exec uv "$@"
 SH
+
 COPY <<'PY' /usr/local/bin/uvbake-finish
 """uvbake-finish [--strict] [--pure] FOLDER: byte-compile FOLDER (a path under /uvbake/out,
 where a stage puts what the image gets at the same path under /), then date every file.
@@ -75,6 +77,7 @@ FROM uvbake.builder-native AS uvbake.layer-1
 COPY <<'REQUIREMENTS' /uvbake/requirements.txt
 orjson==1.0.0 --hash=sha256:033cf19d0eb90789a5a6305d63bb02fb823ae37a9e20df292501c766d2cf187c
 REQUIREMENTS
+
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
@@ -92,6 +95,7 @@ idna==1.0.0 --hash=sha256:d4ac09f7b11c56e1d9bbe5906d28d65c7d68e4ce402efcb2bf9c55
 pydantic==1.0.0 --hash=sha256:1d03fb72cd1f8b8bf3ba5405811fcb9731a6b12b1b66f0ed86d83e3263f85e3c
 typing-extensions==1.0.0 --hash=sha256:8c4cc4a1503b3a45db2556c7feda6c91d1fc095055e2bec27cab6326b0234c94
 REQUIREMENTS
+
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=uv-netrc,target=/root/.netrc \
     --mount=type=secret,id=uv-env,target=/run/secrets/uv-env \
