@@ -283,3 +283,83 @@ def test_an_amd64_service_beside_arm64_ones_gets_its_own_wheels(tmp_path: Path) 
     assert arm == {"machine": "aarch64", "orjson": "3.11.5"}
     x86 = invoke(f"{REGISTRY}/x86:{tag}", {}, platform="linux/amd64")
     assert x86 == {"machine": "x86_64", "orjson": "3.11.5"}
+
+
+def test_a_pinned_boto3_replaces_the_base_images_copy(tmp_path: Path) -> None:
+    """The base image ships boto3 and botocore in site-packages; a service that pins its own
+    ends with one .dist-info of each, the pinned one, and no file of the base's version."""
+    require_engine()
+    build_tree(
+        tmp_path / "ws",
+        {
+            "pyproject.toml": """
+                [project]
+                name = "sdk"
+                version = "0.1.0"
+                requires-python = ">=3.11"
+
+                [tool.uv.workspace]
+                members = ["services/*"]
+
+                [tool.uvbake]
+                python = "3.13"
+            """,
+            "services/sdk/pyproject.toml": """
+                [project]
+                name = "sdk"
+                version = "0.1.0"
+                requires-python = ">=3.11"
+                dependencies = ["boto3==1.40.0"]
+
+                [build-system]
+                requires = ["hatchling"]
+                build-backend = "hatchling.build"
+            """.replace('name = "sdk"', 'name = "sdk-lambda"'),
+            "services/sdk/src/sdk_lambda/main.py": """
+                def handler(event, context):
+                    import importlib.metadata as metadata
+                    import os
+
+                    import boto3
+
+                    site = os.path.dirname(os.path.dirname(boto3.__file__))
+                    infos = sorted(i for i in os.listdir(site) if i.startswith(("boto", "s3t")))
+                    listed = set()
+                    for info in infos:
+                        for line in metadata.distribution(info.split("-")[0]).files or ():
+                            listed.add(os.path.normpath(os.path.join(site, str(line))))
+                    stale = []
+                    for package in ("boto3", "botocore", "s3transfer"):
+                        for top, _, files in os.walk(os.path.join(site, package)):
+                            stale += [
+                                f for f in files
+                                if not f.endswith(".pyc") and os.path.join(top, f) not in listed
+                            ]
+                    return {
+                        "version": metadata.version("boto3"),
+                        "infos": [i for i in infos if i.endswith(".dist-info")],
+                        "stale": sorted(stale)[:5],
+                    }
+            """,
+        },
+    )
+    root = _lock_and_generate(tmp_path / "ws")
+    lock = (root / "uv.lock").read_text()
+    botocore = re.search(r'name = "botocore"\nversion = "([^"]+)"', lock)
+    s3transfer = re.search(r'name = "s3transfer"\nversion = "([^"]+)"', lock)
+    assert botocore and s3transfer
+    dockerfile = (root / "uvbake.Dockerfile").read_text()
+    assert "AS svc-sdk-lambda.base" in dockerfile
+    tag = f"b{uuid.uuid4().hex[:10]}"
+    steps = bake(root, tag=tag)
+    assert emulated_runs(steps, dockerfile) == ["svc-sdk-lambda.base"]
+    answer = invoke(f"{REGISTRY}/sdk-lambda:{tag}", {})
+    assert answer == {
+        "version": "1.40.0",
+        "infos": [
+            "boto3-1.40.0.dist-info",
+            f"botocore-{botocore[1]}.dist-info",
+            f"s3transfer-{s3transfer[1]}.dist-info",
+        ],
+        "stale": [],
+    }

@@ -197,6 +197,7 @@ def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) 
             "third_party": count,
             "layers": layers,
             "emulated": [],
+            "replaces": [],
             "why": why,
         }
 

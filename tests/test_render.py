@@ -5,7 +5,15 @@ import os
 import re
 from pathlib import Path
 
-from helpers import bake_blocks, load_hcl, seed_workspace
+from helpers import (
+    Locked,
+    bake_blocks,
+    load_hcl,
+    lock_text,
+    member_lock,
+    seed_lock_packages,
+    seed_workspace,
+)
 from uvbake.commands import generated_files
 from uvbake.render import BAKEFILE, DOCKERFILE, hcl_string
 
@@ -148,3 +156,22 @@ def test_native_builds_can_be_turned_off(tmp_path: Path) -> None:
     assert "--no-build --python-platform aarch64-manylinux_2_34" in emulated
     assert "uvbake-finish --strict --pure" in native
     assert "--pure" not in emulated.split("\nPY\n", 1)[1]
+
+
+def test_a_service_pinning_the_sdk_replaces_the_base_images_copy(tmp_path: Path) -> None:
+    root = seed_workspace(tmp_path)
+    packages = [p for p in seed_lock_packages() if p.name != "api"]
+    packages += [
+        member_lock("api", "services/api", "common-models", "httpx", "botocore"),
+        Locked("botocore", version="1.40.0"),
+    ]
+    (root / "uv.lock").write_text(lock_text(packages), encoding="utf-8")
+    api = root / "services/api/pyproject.toml"
+    api.write_text(api.read_text(encoding="utf-8").replace('"httpx"', '"httpx", "botocore"'))
+    _, files = generated_files(root)
+    dockerfile = files[DOCKERFILE]
+    assert "FROM ${BASE_IMAGE} AS svc-api.base\n" in dockerfile
+    assert "RUN python3 - /var/lang/lib/python3.13/site-packages botocore <<'PY'\n" in dockerfile
+    assert "FROM svc-api.base AS svc-api\n" in dockerfile
+    assert "FROM ${BASE_IMAGE} AS svc-worker\n" in dockerfile
+    assert "svc-worker.base" not in dockerfile

@@ -90,6 +90,7 @@ def _service(s: ServicePlan) -> dict[str, Any]:
         "third_party": len(s.third_party),
         "layers": [layer.name for layer in s.layers],
         "emulated": [{"name": p.name, "why": p.reason} for p in s.emulated],
+        "replaces": list(s.replaces),
         "why": s.reason,
     }
     if s.functions:
@@ -155,6 +156,9 @@ def list_(*, root: Path, as_json: bool, layers: bool = False, out: TextIO | None
             out.write(f"    target {function['target']}: {function['handler']}\n")
         for pin in s["emulated"]:
             out.write(f"    installed on {s['platform']}: {pin['name']} ({pin['why']})\n")
+        if s["replaces"]:
+            replaced = ", ".join(s["replaces"])
+            out.write(f"    on {s['platform']}: the base image's {replaced} removed for its own\n")
     out.write("libraries:\n")
     for lib in data["libraries"]:
         handlers = f" handlers=[{', '.join(lib['handlers'])}]" if lib["handlers"] else ""

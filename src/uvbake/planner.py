@@ -64,6 +64,13 @@ class LibraryPlan:
         )
 
 
+# What the AWS Lambda Python base images ship in site-packages: the AWS SDK for Python and
+# what it needs (normalised distribution names).
+BASE_DISTRIBUTIONS = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3", "six"}
+)
+
+
 @dataclass(frozen=True)
 class ServicePlan:
     name: str
@@ -95,6 +102,12 @@ class ServicePlan:
     def closure(self) -> tuple[Member, ...]:
         """The workspace members the service needs at run time, other than itself."""
         return tuple(lib.member for lib in self.libraries)
+
+    @property
+    def replaces(self) -> tuple[str, ...]:
+        """Distributions the Lambda base image ships in site-packages that the service pins
+        itself: the base's copies are removed first, so that only the pinned one remains."""
+        return tuple(p.name for p in self.pins if p.name in BASE_DISTRIBUTIONS)
 
     @property
     def copies(self) -> tuple[AppSource, ...]:

@@ -142,6 +142,7 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
         ],
         "base": None if base is None else {"target": base_target(service.name), "dockerfile": base},
         "from": base_target(service.name) if base is not None else "${BASE_IMAGE}",
+        "replaces": service.replaces,
         "site_stages": [
             *(layer.name for layer in service.layers),
             *(library_stage(lib.member.name) for lib in service.libraries),

@@ -141,7 +141,43 @@ COPY services/billing-api/src/acme_billing /uvbake/out/var/task/acme_billing
 COPY services/billing-api/src/billing_rules /uvbake/out/var/task/billing_rules
 RUN python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task
 
-FROM ${BASE_IMAGE} AS svc-acme-billing
+FROM ${BASE_IMAGE} AS svc-acme-billing.base
+# The service pins its own six: the base image's copies leave its
+# site-packages first, by their RECORD files, so that one .dist-info of each remains. This
+# step runs on the target platform: it alone is emulated on another machine.
+RUN python3 - /var/lang/lib/python3.13/site-packages six <<'PY'
+import os, re, shutil, sys
+site, names, touched = sys.argv[1], set(sys.argv[2:]), set()
+for info in sorted(os.listdir(site)):
+    name = re.sub(r"[-_.]+", "-", info.rsplit("-", 1)[0]).lower()
+    if not info.endswith(".dist-info") or name not in names:
+        continue
+    with open(os.path.join(site, info, "RECORD"), encoding="utf-8") as record:
+        for line in record:
+            path = os.path.normpath(os.path.join(site, line.rsplit(",", 2)[0]))
+            if not path.startswith(site + os.sep) or not os.path.isfile(path):
+                continue
+            os.remove(path)
+            top, base = os.path.split(path)
+            touched.add(top)
+            cache = os.path.join(top, "__pycache__")
+            for pyc in os.listdir(cache) if base.endswith(".py") and os.path.isdir(cache) else ():
+                if pyc.startswith(base[:-3] + ".") and pyc.endswith(".pyc"):
+                    os.remove(os.path.join(cache, pyc))
+                    touched.add(cache)
+    shutil.rmtree(os.path.join(site, info))
+    touched.add(site)
+for folder in sorted(touched, key=len, reverse=True):
+    while folder != site and os.path.isdir(folder) and not os.listdir(folder):
+        os.rmdir(folder)
+        folder = os.path.dirname(folder)
+        touched.add(folder)
+for folder in touched:
+    if os.path.isdir(folder):
+        os.utime(folder, (315532800, 315532800))
+PY
+
+FROM svc-acme-billing.base AS svc-acme-billing
 COPY --link --from=uvbake.layer-1 /uvbake/out/ /
 COPY --link --from=uvbake.layer-2 /uvbake/out/ /
 COPY --link --from=uvbake.lib-acme-platform /uvbake/out/ /
