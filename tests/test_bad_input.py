@@ -80,6 +80,7 @@ ROOT = "pyproject.toml"
 API = "services/api/pyproject.toml"
 LOG = "services/common/log/pyproject.toml"
 PYTHON = 'python = "3.13"'
+MEMBERS = (API, "services/worker/pyproject.toml", "services/common/models/pyproject.toml", LOG)
 
 CASES: list[tuple[str, Change, str]] = [
     # --- TOML that does not parse or is not UTF-8
@@ -327,9 +328,28 @@ CASES: list[tuple[str, Change, str]] = [
         lambda root: (
             edit(ROOT, PYTHON, "")(root),
             edit("uv.lock", 'requires-python = ">=3.12"', 'requires-python = "<3.10"')(root),
+            *(edit(p, '">=3.12"', '"<3.10"')(root) for p in MEMBERS),
         ),
         "uv.lock: requires-python '<3.10' allows no Lambda Python; "
         'set [tool.uvbake] python = "3.13" in pyproject.toml',
+    ),
+    (
+        "lock-requires-python-differs",
+        edit(API, 'requires-python = ">=3.12"', 'requires-python = ">=3.13"'),
+        "uv.lock: is out of date: it records requires-python '>=3.12', the members ask >=3.12, "
+        f">=3.13; {RELOCK}",
+    ),
+    (
+        "lock-member-version-differs",
+        edit(API, 'version = "0.1.0"', 'version = "0.2.0"'),
+        f"uv.lock: is out of date: services/api/pyproject.toml has version 0.2.0, uv.lock has "
+        f"0.1.0; {RELOCK}",
+    ),
+    (
+        "lock-member-turned-virtual",
+        append(LOG, "\n[tool.uv]\npackage = false\n"),
+        "uv.lock: is out of date: services/common/log/pyproject.toml sets [tool.uv] package = "
+        f"false, uv.lock builds it; {RELOCK}",
     ),
     # --- [tool.uvbake]
     (

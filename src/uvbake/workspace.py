@@ -13,7 +13,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from . import config, globs
+from . import config, globs, lockcheck
 from .errors import UvbakeError, one_line
 from .lock import RELOCK, Lock, LockedPackage, index_urls, load_lock
 from .tomlfile import read_toml, table
@@ -394,6 +394,11 @@ def load(root: Path) -> Workspace:
     missing = _missing_members(root, lock, set(by_name), globbed=globbed)
     _check_globbed(globbed, missing=missing.values(), where="pyproject.toml")
     _check_workspace_sources(by_name, missing=set(missing))
+    names = {path: m.name for path, m in zip(loaded, members, strict=True)}
+    declared = lockcheck.declared_members(root, loaded, names)
+    problem = lockcheck.stale(root, declared, lock, root_data=data)
+    if problem is not None:
+        raise problem
     return Workspace(
         root=root,
         members=tuple(
