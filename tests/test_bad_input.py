@@ -563,7 +563,7 @@ def test_member_cycle_is_planned_not_an_error(tmp_path: Path) -> None:
         member_lock("common-models", "services/common/models", "common-log", "pydantic", "api"),
         member_lock("common-log", "services/common/log", "orjson", "common-models"),
     )(tmp_path)
-    result = uvbake("list", "--json", cwd=tmp_path)
+    result = uvbake("list", "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
     assert [(s["name"], s["local"]) for s in services] == [

@@ -86,7 +86,7 @@ def test_unwritable_output_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_list_json(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
-    result = uvbake("list", "--json", cwd=tmp_path)
+    result = uvbake("list", "--format", "json", cwd=tmp_path)
     data = json.loads(result.stdout)
     assert [s["layers"] for s in data["services"]] == [
         ["uvbake.layer-1", "uvbake.layer-2"],

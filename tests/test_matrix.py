@@ -111,9 +111,10 @@ def test_bad_shards_and_format_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(UvbakeError, match="--shards: 0 is not a shard count"):
         commands.matrix(root=tmp_path, since=None, shards=0, fmt="json", out=out)
     result = uvbake("matrix", "--format", "yaml", cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
-        "uvbake: error: --format: 'yaml' is not a matrix format; use json or github\n"
+        "uvbake: error: uvbake matrix: Invalid value for '--format': 'yaml' is not one of "
+        "'json', 'github'; see `uvbake matrix --help`\n"
     )
 
 

@@ -25,3 +25,20 @@ def test_ci_runs_both_readme_commands() -> None:
     assert install in ci.splitlines()
     assert tests in ci.splitlines()
     assert "bash bake/engine-up.sh" in ci.splitlines()
+
+
+def test_every_commands_section_snippet_runs_in_the_repository() -> None:
+    import os
+    import subprocess
+    import sys
+
+    text = (TOP / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    snippets = re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+    assert snippets, "the Commands section shows a command"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    for snippet in snippets:
+        done = subprocess.run(
+            ["bash", "-ec", snippet], cwd=TOP, env=env, capture_output=True, text=True
+        )
+        assert (done.returncode, done.stderr) == (0, ""), snippet
