@@ -327,10 +327,10 @@ CASES: list[tuple[str, Change, str]] = [
         "lock-allows-no-lambda-python",
         lambda root: (
             edit(ROOT, PYTHON, "")(root),
-            edit("uv.lock", 'requires-python = ">=3.12"', 'requires-python = "<3.10"')(root),
-            *(edit(p, '">=3.12"', '"<3.10"')(root) for p in MEMBERS),
+            edit("uv.lock", 'requires-python = ">=3.12"', 'requires-python = "<3.9"')(root),
+            *(edit(p, '">=3.12"', '"<3.9"')(root) for p in MEMBERS),
         ),
-        "uv.lock: requires-python '<3.10' allows no Lambda Python; "
+        "uv.lock: requires-python '<3.9' allows no Lambda Python; "
         'set [tool.uvbake] python = "3.13" in pyproject.toml',
     ),
     (
@@ -400,9 +400,9 @@ CASES: list[tuple[str, Change, str]] = [
     ),
     (
         "bad-python",
-        edit(ROOT, PYTHON, 'python = "3.9"'),
-        "pyproject.toml: Python '3.9' is not a Lambda Python runtime; "
-        "use one of 3.10, 3.11, 3.12, 3.13, 3.14",
+        edit(ROOT, PYTHON, 'python = "3.8"'),
+        "pyproject.toml: Python '3.8' is not a Lambda Python runtime; "
+        "use one of 3.9, 3.10, 3.11, 3.12, 3.13, 3.14",
     ),
     (
         "python-not-a-string",
@@ -413,7 +413,7 @@ CASES: list[tuple[str, Change, str]] = [
         "bad-python-version-file",
         lambda root: (edit(ROOT, PYTHON, "")(root), write(".python-version", "pypy3.10\n")(root)),
         ".python-version: Python 'pypy3.10' is not a Lambda Python runtime; "
-        "use one of 3.10, 3.11, 3.12, 3.13, 3.14",
+        "use one of 3.9, 3.10, 3.11, 3.12, 3.13, 3.14",
     ),
     (
         "bad-base-image",

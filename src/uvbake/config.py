@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from .errors import UvbakeError
+from .errors import UvbakeError, one_line
 
 DEFAULT_SERVICES = ("services/*",)
 DEFAULT_LIBRARIES = ("services/common/*",)
@@ -20,7 +21,11 @@ DEFAULT_PLATFORM = "linux/arm64"
 MACHINES: Mapping[str, str] = {"linux/arm64": "aarch64", "linux/amd64": "x86_64"}
 PLATFORMS = tuple(MACHINES)
 UV_VERSION = "0.13.9"
-LAMBDA_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+LAMBDA_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+# When AWS Lambda deprecated (or deprecates) each Python runtime: the "deprecation date" column
+# of the supported-runtimes table in the AWS Lambda Developer Guide, "Lambda runtimes"
+# (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Update it from that table.
+DEPRECATED: Mapping[str, date] = {"3.9": date(2025, 12, 15), "3.10": date(2026, 10, 31)}
 IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]*")
 GLIBC = re.compile(r"2\.(1[7-9]|[2-9][0-9])")
 HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
@@ -110,6 +115,8 @@ class Settings:
     arm64_runner: str | None = None
     # Build workspace code on the build machine's platform (the base image must have it).
     native_builds: bool = True
+    # Where `python` comes from: pyproject.toml, .python-version or uv.lock (requires-python).
+    python_from: str = "pyproject.toml"
 
 
 @dataclass(frozen=True)
@@ -149,8 +156,9 @@ def settings(
 ) -> Settings:
     """The workspace settings of a validated root [tool.uvbake] table. `python_version_file`
     is the text of .python-version, if the workspace has one."""
-    python = _python(raw, python_version_file, requires_python)
+    python, python_from = _python(raw, python_version_file, requires_python)
     return Settings(
+        python_from=python_from,
         services=tuple(raw.get("services", DEFAULT_SERVICES)),
         libraries=tuple(raw.get("libraries", DEFAULT_LIBRARIES)),
         python=python,
@@ -171,9 +179,25 @@ def lambda_glibc(python: str) -> str:
     return "2.34" if tuple(int(p) for p in python.split(".")) >= (3, 12) else "2.26"
 
 
+def deprecation(settings: Settings, *, today: date | None = None) -> str | None:
+    """A warning when the workspace's Python is a Lambda runtime deprecated by `today`."""
+    since = DEPRECATED.get(settings.python)
+    if since is None or since > (today or date.today()):
+        return None
+    newest = LAMBDA_PYTHONS[-1]
+    return one_line(
+        settings.python_from,
+        f"Python {settings.python} is a deprecated Lambda runtime (python{settings.python} "
+        f"since {since.isoformat()}: no more security patches)",
+        f'move to a supported one, such as python = "{newest}"',
+    )
+
+
 def _python(
     raw: Mapping[str, Any], python_version_file: str | None, requires_python: str | None
-) -> str:
+) -> tuple[str, str]:
+    """The Python of every image and where it comes from: [tool.uvbake] python, else
+    .python-version, else the newest Lambda Python that requires-python allows."""
     if "python" in raw:
         value = str(raw["python"])
         where = "pyproject.toml"
@@ -186,9 +210,9 @@ def _python(
             spec = SpecifierSet(requires_python or "")
         except InvalidSpecifier:
             spec = SpecifierSet()
-        for candidate in LAMBDA_PYTHONS:
+        for candidate in reversed(LAMBDA_PYTHONS):
             if spec.contains(f"{candidate}.0") or spec.contains(f"{candidate}.99"):
-                return candidate
+                return candidate, "uv.lock"
         raise UvbakeError(
             "uv.lock",
             f"requires-python {requires_python!r} allows no Lambda Python",
@@ -201,4 +225,4 @@ def _python(
             f"Python {value!r} is not a Lambda Python runtime",
             f"use one of {', '.join(LAMBDA_PYTHONS)}",
         )
-    return minor
+    return minor, where

@@ -399,17 +399,19 @@ def load(root: Path) -> Workspace:
     problem = lockcheck.stale(root, declared, lock, root_data=data)
     if problem is not None:
         raise problem
+    settings = config.settings(
+        raw,
+        python_version_file=_read_text(root / ".python-version"),
+        requires_python=lock.requires_python,
+    )
+    deprecated = config.deprecation(settings)
     return Workspace(
         root=root,
         members=tuple(
             _with_locked_version(m, lock) for m in sorted(by_name.values(), key=_member_order)
         ),
         lock=lock,
-        settings=config.settings(
-            raw,
-            python_version_file=_read_text(root / ".python-version"),
-            requires_python=lock.requires_python,
-        ),
+        settings=settings,
         indexes=tuple(indexes),
         missing=frozenset(missing),
         warnings=tuple(
@@ -419,7 +421,8 @@ def load(root: Path) -> Workspace:
                 "services that need it cannot be planned until the folder exists",
             )
             for name, path in sorted(missing.items())
-        ),
+        )
+        + ((deprecated,) if deprecated else ()),
     )
 
 
