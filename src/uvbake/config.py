@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
