@@ -234,7 +234,7 @@ CASES: list[tuple[str, Change, str]] = [
         "member-name-hostile",
         edit(API, 'name = "api"', 'name = "api\\"; rm -rf /"'),
         "services/api/pyproject.toml: [project] name 'api\"; rm -rf /' is not a valid project "
-        "name; use letters, digits and . _ - (starting and ending with a letter or digit)",
+        "name; use ASCII letters, digits and . _ - (starting and ending with a letter or digit)",
     ),
     (
         "duplicate-member-names",
@@ -372,14 +372,14 @@ CASES: list[tuple[str, Change, str]] = [
     (
         "root-wrong-type",
         append(ROOT, 'services = "services/*"\n'),
-        "pyproject.toml: [tool.uvbake] services must be a list of strings; "
-        "set services to a list of strings",
+        "pyproject.toml: [tool.uvbake] services must be a list of strings, not a string; "
+        'write it as services = ["services/*"]',
     ),
     (
         "member-wrong-type",
         append(API, '\n[tool.uvbake]\nservice = "yes"\n'),
-        "services/api/pyproject.toml: [tool.uvbake] service must be true or false; "
-        "set service to true or false",
+        "services/api/pyproject.toml: [tool.uvbake] service must be true or false, not a "
+        "string; write it as service = true",
     ),
     (
         "uvbake-not-a-table",
@@ -407,7 +407,8 @@ CASES: list[tuple[str, Change, str]] = [
     (
         "python-not-a-string",
         edit(ROOT, PYTHON, "python = 3.13"),
-        "pyproject.toml: [tool.uvbake] python must be a string; set python to a string",
+        "pyproject.toml: [tool.uvbake] python must be a string, not a number with a fraction; "
+        'write it as python = "3.13"',
     ),
     (
         "bad-python-version-file",
@@ -419,25 +420,25 @@ CASES: list[tuple[str, Change, str]] = [
         "bad-base-image",
         append(ROOT, 'base-image = "python:3.13; rm -rf /"\n'),
         "pyproject.toml: [tool.uvbake] base-image 'python:3.13; rm -rf /' is not an image "
-        "reference; use letters, digits and . _ - / : @ only",
+        "reference; use ASCII letters, digits and . _ - / : @ only",
     ),
     (
         "bad-uv-image",
         append(ROOT, 'uv-image = "ghcr.io/astral-sh/uv:${TAG}"\n'),
         "pyproject.toml: [tool.uvbake] uv-image 'ghcr.io/astral-sh/uv:${TAG}' is not an image "
-        "reference; use letters, digits and . _ - / : @ only",
+        "reference; use ASCII letters, digits and . _ - / : @ only",
     ),
     (
         "bad-registry",
         append(ROOT, 'registry = "ecr\\nFROM scratch"\n'),
         "pyproject.toml: [tool.uvbake] registry 'ecr\\nFROM scratch' is not an image "
-        "reference; use letters, digits and . _ - / : @ only",
+        "reference; use ASCII letters, digits and . _ - / : @ only",
     ),
     (
         "bad-member-base-image",
         append(API, '\n[tool.uvbake]\nbase-image = "-oops"\n'),
         "services/api/pyproject.toml: [tool.uvbake] base-image '-oops' is not an image "
-        "reference; use letters, digits and . _ - / : @ only",
+        "reference; use ASCII letters, digits and . _ - / : @ only",
     ),
     # --- planning
     (
@@ -468,7 +469,8 @@ CASES: list[tuple[str, Change, str]] = [
         "hostile-member-folder",
         lambda root: (root / "services/worker").rename(root / "services/work er$(id)"),
         "services/work er$(id)/pyproject.toml: folder 'services/work er$(id)' has characters "
-        "uvbake will not put in a Dockerfile; rename the folder to letters, digits and . _ - + @",
+        "uvbake will not put in a Dockerfile; rename the folder to ASCII letters, digits and "
+        ". _ - + @",
     ),
     (
         "git-source-in-a-service-closure",

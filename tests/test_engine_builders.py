@@ -71,3 +71,16 @@ def test_cache_presets_as_buildx_evaluates_them(remote_builder: str) -> None:
     ]
     none = _print(remote_builder, "orders")["target"]["orders"]
     assert not none.get("cache-from") and not none.get("cache-to")
+
+
+def test_an_unknown_cache_preset_stops_the_bake(remote_builder: str) -> None:
+    result = subprocess.run(
+        ["docker", "buildx", "bake", "--builder", remote_builder, "--print", "orders"],
+        cwd=EXAMPLE,
+        env={**os.environ, "CACHE": "bogus"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert 'regex("^(|gha|registry)$", CACHE)' in result.stderr

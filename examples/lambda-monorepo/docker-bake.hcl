@@ -78,9 +78,10 @@ target "ingestion-worker" {
     "${REGISTRY}/ingestion-worker:${TAG}",
     "${REGISTRY}/ingestion-worker:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it.
   cache-from = CACHE == "gha" ? ["type=gha,scope=ingestion-worker"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/ingestion-worker:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=ingestion-worker,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/ingestion-worker:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
@@ -104,9 +105,10 @@ target "notifications" {
     "${REGISTRY}/notifications:${TAG}",
     "${REGISTRY}/notifications:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it.
   cache-from = CACHE == "gha" ? ["type=gha,scope=notifications"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/notifications:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=notifications,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/notifications:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
@@ -130,9 +132,10 @@ target "orders" {
     "${REGISTRY}/orders:${TAG}",
     "${REGISTRY}/orders:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it.
   cache-from = CACHE == "gha" ? ["type=gha,scope=orders"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/orders:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=orders,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/orders:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []

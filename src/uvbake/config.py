@@ -53,6 +53,38 @@ ROOT_KEYS: Mapping[str, tuple[str, Any]] = {
     "glibc": _STR,
     "max-layers": ("a whole number from 2 to 100", lambda v: type(v) is int and 2 <= v <= 100),
 }
+# An example of each key, for the error that says what its value must be.
+EXAMPLES: Mapping[str, str] = {
+    "services": 'services = ["services/*"]',
+    "libraries": 'libraries = ["services/common/*"]',
+    "python": 'python = "3.13"',
+    "platform": 'platform = "linux/arm64"',
+    "base-image": 'base-image = "public.ecr.aws/lambda/python:3.13"',
+    "uv-image": f'uv-image = "ghcr.io/astral-sh/uv:{UV_VERSION}"',
+    "registry": 'registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"',
+    "arm64-runner": 'arm64-runner = "ubuntu-24.04-arm"',
+    "native-builds": "native-builds = true",
+    "glibc": 'glibc = "2.34"',
+    "max-layers": "max-layers = 16",
+    "service": "service = true",
+    "handler": 'handler = "acme_orders.main.handler"',
+    "packages": 'packages = ["acme_orders"]',
+}
+# What a TOML value is, in the words of the errors.
+TOML_TYPES = (
+    (bool, "true or false"),
+    (str, "a string"),
+    (int, "a whole number"),
+    (float, "a number with a fraction"),
+    (list, "a list"),
+    (dict, "a table"),
+)
+
+
+def toml_type(value: Any) -> str:
+    return next((name for kind, name in TOML_TYPES if isinstance(value, kind)), "a date or time")
+
+
 MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
     "service": _BOOL,
     "handler": _STR,
@@ -74,13 +106,18 @@ def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> di
             raise UvbakeError(where, f"unknown key '{key}' in [tool.uvbake]", hint)
         kind, check = keys[key]
         if not check(raw[key]):
-            raise UvbakeError(where, f"[tool.uvbake] {key} must be {kind}", f"set {key} to {kind}")
+            example = EXAMPLES.get(key)
+            raise UvbakeError(
+                where,
+                f"[tool.uvbake] {key} must be {kind}, not {toml_type(raw[key])}",
+                f"write it as {example}" if example else f"set {key} to {kind}",
+            )
     for key in ("base-image", "uv-image", "registry"):
         if key in raw and not IMAGE_REF.fullmatch(raw[key]):
             raise UvbakeError(
                 where,
                 f"[tool.uvbake] {key} {raw[key]!r} is not an image reference",
-                "use letters, digits and . _ - / : @ only",
+                "use ASCII letters, digits and . _ - / : @ only",
             )
     glibc = raw.get("glibc")
     if glibc is not None and not GLIBC.fullmatch(glibc):

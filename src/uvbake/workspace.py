@@ -293,7 +293,7 @@ def _load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set
         raise UvbakeError(
             where,
             f"[project] name {name!r} is not a valid project name",
-            "use letters, digits and . _ - (starting and ending with a letter or digit)",
+            "use ASCII letters, digits and . _ - (starting and ending with a letter or digit)",
         )
     deps = _requirements(project.get("dependencies", []), where=where)
     sources = _workspace_sources(data) | root_sources
