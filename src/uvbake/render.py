@@ -164,6 +164,7 @@ def render(plan: Plan) -> dict[str, str]:
         "layers": [_layer_context(plan, layer) for layer in plan.layers],
         "libraries": [_library_context(lib) for lib in plan.shipped],
         "services": [_service_context(plan, s) for s in plan.services],
+        "user_dockerignore": (plan.workspace.dockerignore or "").strip("\n"),
     }
     return {
         BAKEFILE: env.get_template("docker-bake.hcl.j2").render(context),

@@ -78,6 +78,8 @@ class Workspace:
     indexes: tuple[Index, ...] = ()
     missing: frozenset[str] = frozenset()
     warnings: tuple[str, ...] = ()
+    # The text of the root's .dockerignore, merged into the generated one; None without one.
+    dockerignore: str | None = None
 
     @cached_property
     def _by_name(self) -> dict[str, Member]:
@@ -412,6 +414,7 @@ def load(root: Path) -> Workspace:
         ),
         lock=lock,
         settings=settings,
+        dockerignore=_read_text(root / ".dockerignore"),
         indexes=tuple(indexes),
         missing=frozenset(missing),
         warnings=tuple(
