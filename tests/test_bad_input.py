@@ -18,6 +18,7 @@ from helpers import (
     Locked,
     Via,
     build_tree,
+    layouts_workspace,
     lock_text,
     member_lock,
     pyproject,
@@ -407,7 +408,7 @@ CASES: list[tuple[str, Change, str]] = [
     (
         "python-not-a-string",
         edit(ROOT, PYTHON, "python = 3.13"),
-        "pyproject.toml: [tool.uvbake] python must be a string, not a number with a fraction; "
+        "pyproject.toml: [tool.uvbake] python must be a string, not 3.13; "
         'write it as python = "3.13"',
     ),
     (
@@ -496,6 +497,146 @@ CASES: list[tuple[str, Change, str]] = [
         ),
         "uv.lock: does not lock service 'api'; run `uv lock`",
     ),
+    (
+        "python-not-a-string-but-a-boolean",
+        edit(ROOT, PYTHON, "python = true"),
+        "pyproject.toml: [tool.uvbake] python must be a string, not true; "
+        'write it as python = "3.13"',
+    ),
+    (
+        "python-newer-than-lambda",
+        edit(ROOT, PYTHON, 'python = "3.15"'),
+        "pyproject.toml: Python '3.15' is not a Lambda Python runtime; "
+        "use one of 3.9, 3.10, 3.11, 3.12, 3.13, 3.14",
+    ),
+    (
+        "python-major-only",
+        edit(ROOT, PYTHON, 'python = "3"'),
+        "pyproject.toml: Python '3' is not a Lambda Python runtime; "
+        "use one of 3.9, 3.10, 3.11, 3.12, 3.13, 3.14",
+    ),
+    (
+        "python-version-file-empty",
+        lambda root: (edit(ROOT, PYTHON, "")(root), write(".python-version", "\n")(root)),
+        ".python-version: Python '' is not a Lambda Python runtime; "
+        "use one of 3.9, 3.10, 3.11, 3.12, 3.13, 3.14",
+    ),
+    (
+        "max-layers-out-of-range",
+        append(ROOT, "max-layers = 1\n"),
+        "pyproject.toml: [tool.uvbake] max-layers must be a whole number from 2 to 100, not 1; "
+        "write it as max-layers = 16",
+    ),
+    (
+        "max-layers-a-string",
+        append(ROOT, 'max-layers = "16"\n'),
+        "pyproject.toml: [tool.uvbake] max-layers must be a whole number from 2 to 100, not a "
+        "string; write it as max-layers = 16",
+    ),
+    (
+        "glibc-a-number",
+        append(ROOT, "glibc = 2.34\n"),
+        "pyproject.toml: [tool.uvbake] glibc must be a string, not 2.34; "
+        'write it as glibc = "2.34"',
+    ),
+    (
+        "glibc-too-old",
+        append(ROOT, 'glibc = "2.5"\n'),
+        "pyproject.toml: [tool.uvbake] glibc '2.5' is not a glibc version; "
+        'write it as glibc = "2.34" (2.17 or newer)',
+    ),
+    (
+        "native-builds-a-string",
+        append(ROOT, 'native-builds = "yes"\n'),
+        "pyproject.toml: [tool.uvbake] native-builds must be true or false, not a string; "
+        "write it as native-builds = true",
+    ),
+    (
+        "services-holding-a-number",
+        append(ROOT, 'services = ["services/*", 1]\n'),
+        "pyproject.toml: [tool.uvbake] services must be a list of strings, not a list holding 1; "
+        'write it as services = ["services/*"]',
+    ),
+    (
+        "libraries-a-table",
+        append(ROOT, "libraries = { glob = 1 }\n"),
+        "pyproject.toml: [tool.uvbake] libraries must be a list of strings, not a table; "
+        'write it as libraries = ["services/common/*"]',
+    ),
+    (
+        "uv-image-a-list",
+        append(ROOT, 'uv-image = ["ghcr.io/astral-sh/uv"]\n'),
+        "pyproject.toml: [tool.uvbake] uv-image must be a string, not a list; "
+        'write it as uv-image = "ghcr.io/astral-sh/uv:0.13.9"',
+    ),
+    (
+        "registry-a-date",
+        append(ROOT, "registry = 2026-01-01\n"),
+        "pyproject.toml: [tool.uvbake] registry must be a string, not a date or time; "
+        'write it as registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"',
+    ),
+    (
+        "member-handler-a-number",
+        append(API, "\n[tool.uvbake]\nhandler = 1\n"),
+        "services/api/pyproject.toml: [tool.uvbake] handler must be a string, not 1; "
+        'write it as handler = "acme_orders.main.handler"',
+    ),
+    (
+        "member-packages-a-string",
+        append(API, '\n[tool.uvbake]\npackages = "api"\n'),
+        "services/api/pyproject.toml: [tool.uvbake] packages must be a list of strings, not a "
+        'string; write it as packages = ["acme_orders"]',
+    ),
+    (
+        "member-arm64-runner-is-root-only",
+        append(API, '\n[tool.uvbake]\narm64-runner = "ubuntu-24.04-arm"\n'),
+        "services/api/pyproject.toml: unknown key 'arm64-runner' in [tool.uvbake]; known keys: "
+        "service, handler, platform, base-image, packages, glibc",
+    ),
+    (
+        "base-image-not-ascii",
+        append(ROOT, 'base-image = "pyth\u00f6n:3.13"\n'),
+        "pyproject.toml: [tool.uvbake] base-image 'pyth\u00f6n:3.13' is not an image reference; "
+        "use ASCII letters, digits and . _ - / : @ only",
+    ),
+    (
+        "member-name-not-ascii",
+        edit(API, 'name = "api"', 'name = "\u00e1pi"'),
+        "services/api/pyproject.toml: [project] name '\u00e1pi' is not a valid project name; use "
+        "ASCII letters, digits and . _ - (starting and ending with a letter or digit)",
+    ),
+    # --- files uvbake did not write
+    (
+        "foreign-bake-file",
+        write("docker-bake.hcl", 'target "mine" {}\n'),
+        "docker-bake.hcl: exists and was not written by uvbake (it has no 'generated by uvbake' "
+        "line); move it away, or run `uvbake generate --force` to replace it",
+    ),
+    (
+        "foreign-dockerfile",
+        write("uvbake.Dockerfile", "FROM scratch\n"),
+        "uvbake.Dockerfile: exists and was not written by uvbake (it has no 'generated by "
+        "uvbake' line); move it away, or run `uvbake generate --force` to replace it",
+    ),
+    (
+        "foreign-dockerignore",
+        write("uvbake.Dockerfile.dockerignore", "*\n"),
+        "uvbake.Dockerfile.dockerignore: exists and was not written by uvbake (it has no "
+        "'generated by uvbake' line); move it away, or run `uvbake generate --force` to "
+        "replace it",
+    ),
+    (
+        "foreign-bake-file-not-utf8",
+        write("docker-bake.hcl", b"\xff\xfe\x00t"),
+        "docker-bake.hcl: exists and was not written by uvbake (it has no 'generated by uvbake' "
+        "line); move it away, or run `uvbake generate --force` to replace it",
+    ),
+    (
+        "foreign-bake-file-mark-too-far-down",
+        write("docker-bake.hcl", b"\n" * 6 + b"# generated by uvbake\n"),
+        "docker-bake.hcl: exists and was not written by uvbake (it has no 'generated by uvbake' "
+        "line); move it away, or run `uvbake generate --force` to replace it",
+    ),
     # --- output
     (
         "output-is-a-folder",
@@ -512,10 +653,292 @@ CASES: list[tuple[str, Change, str]] = [
 ]
 
 
+def nothing(root: Path) -> None:
+    """No change to the seed workspace."""
+
+
+WORKFLOW = ".github/workflows/uvbake.yml"
+
+# Command lines that are wrong on the seed workspace (plus a change): (id, change, argv,
+# exit code, message). Usage errors are exit code 2, as uv's are.
+ARG_CASES: list[tuple[str, Change, tuple[str, ...], int, str]] = [
+    (
+        "usage-unknown-option",
+        nothing,
+        ("generate", "--bogus"),
+        2,
+        "uvbake generate: No such option: --bogus; see `uvbake generate --help`",
+    ),
+    (
+        "usage-unknown-command",
+        nothing,
+        ("bogus",),
+        2,
+        "uvbake: No such command 'bogus'; see `uvbake --help`",
+    ),
+    (
+        "usage-unknown-ci-system",
+        nothing,
+        ("ci", "gitlab"),
+        2,
+        "uvbake ci: No such command 'gitlab'. Did you mean 'github'?; see `uvbake ci --help`",
+    ),
+    (
+        "usage-extra-argument",
+        nothing,
+        ("generate", "extra"),
+        2,
+        "uvbake generate: Got unexpected extra argument(s) (extra); see `uvbake generate --help`",
+    ),
+    (
+        "usage-list-format",
+        nothing,
+        ("list", "--format", "yaml"),
+        2,
+        "uvbake list: Invalid value for '--format': 'yaml' is not one of 'text', 'json'; "
+        "see `uvbake list --help`",
+    ),
+    (
+        "usage-affected-format",
+        nothing,
+        ("affected", "--since", "HEAD", "--format", "github"),
+        2,
+        "uvbake affected: Invalid value for '--format': 'github' is not one of 'text', 'json'; "
+        "see `uvbake affected --help`",
+    ),
+    (
+        "usage-matrix-format",
+        nothing,
+        ("matrix", "--format", "yaml"),
+        2,
+        "uvbake matrix: Invalid value for '--format': 'yaml' is not one of 'json', 'github'; "
+        "see `uvbake matrix --help`",
+    ),
+    (
+        "usage-affected-without-since",
+        nothing,
+        ("affected",),
+        2,
+        "uvbake affected: Missing option '--since'; see `uvbake affected --help`",
+    ),
+    (
+        "usage-shards-not-a-number",
+        nothing,
+        ("matrix", "--shards", "x"),
+        2,
+        "uvbake matrix: Invalid value for '--shards': 'x' is not a valid int; "
+        "see `uvbake matrix --help`",
+    ),
+    (
+        "usage-since-without-value",
+        nothing,
+        ("matrix", "--since"),
+        2,
+        "uvbake: Option '--since' requires an argument; see `uvbake --help`",
+    ),
+    (
+        "usage-flag-with-value",
+        nothing,
+        ("list", "--layers=yes"),
+        2,
+        "uvbake: Option '--layers' does not take a value; see `uvbake --help`",
+    ),
+    (
+        "usage-directory-missing",
+        nothing,
+        ("--directory", "nowhere", "generate"),
+        2,
+        "uvbake: Invalid value for --directory: 'nowhere' is not a folder; see `uvbake --help`",
+    ),
+    (
+        "usage-project-missing",
+        nothing,
+        ("--project", "nowhere", "generate"),
+        2,
+        "uvbake: Invalid value for --project: 'nowhere' is not a folder; see `uvbake --help`",
+    ),
+    (
+        "usage-project-is-a-file",
+        nothing,
+        ("--project", "uv.lock", "list"),
+        2,
+        "uvbake: Invalid value for --project: 'uv.lock' is not a folder; see `uvbake --help`",
+    ),
+    (
+        "shards-zero",
+        nothing,
+        ("matrix", "--shards", "0"),
+        1,
+        "--shards: 0 is not a shard count; pass --shards 1 or more",
+    ),
+    (
+        "affected-outside-git",
+        nothing,
+        ("affected", "--since", "HEAD"),
+        1,
+        ".: is not inside a git repository; run uvbake in a git clone",
+    ),
+    (
+        "check-mode-keeps-a-foreign-file",
+        write("docker-bake.hcl", "group {}\n"),
+        ("generate", "--check"),
+        1,
+        "docker-bake.hcl: exists and was not written by uvbake (it has no 'generated by uvbake' "
+        "line); move it away, or run `uvbake generate --force` to replace it",
+    ),
+    (
+        "stdout-check-on-a-broken-lock",
+        remove("uv.lock"),
+        ("generate", "--check", "--stdout"),
+        1,
+        f"uv.lock: file not found; {RELOCK}",
+    ),
+    (
+        "ci-keeps-a-foreign-workflow",
+        write(WORKFLOW, "on: push\n"),
+        ("ci", "github"),
+        1,
+        f"{WORKFLOW}: exists and was not written by uvbake (it has no 'generated by uvbake' "
+        "line); move it away, or run `uvbake ci github --force` to replace it",
+    ),
+    (
+        "ci-check-keeps-a-foreign-workflow",
+        write(WORKFLOW, "on: push\n"),
+        ("ci", "github", "--check"),
+        1,
+        f"{WORKFLOW}: exists and was not written by uvbake (it has no 'generated by uvbake' "
+        "line); move it away, or run `uvbake ci github --force` to replace it",
+    ),
+    (
+        "list-on-a-stale-lock",
+        edit(API, 'version = "0.1.0"', 'version = "1.0.0"'),
+        ("list", "--format", "json"),
+        1,
+        "uv.lock: is out of date: services/api/pyproject.toml has version 1.0.0, uv.lock has "
+        f"0.1.0; {RELOCK}",
+    ),
+    (
+        "matrix-on-a-stale-lock",
+        edit(API, 'version = "0.1.0"', 'version = "1.0.0"'),
+        ("matrix",),
+        1,
+        "uv.lock: is out of date: services/api/pyproject.toml has version 1.0.0, uv.lock has "
+        f"0.1.0; {RELOCK}",
+    ),
+    (
+        "check-on-a-stale-lock",
+        edit(API, 'version = "0.1.0"', 'version = "1.0.0"'),
+        ("check",),
+        1,
+        "uv.lock: is out of date: services/api/pyproject.toml has version 1.0.0, uv.lock has "
+        f"0.1.0; {RELOCK}",
+    ),
+]
+
+# Stale locks of a workspace whose uv.lock uv wrote (tests/golden/layouts.uv.lock): what
+# `generate` says after each edit.
+LAYOUT_TEXT = "libs/text/pyproject.toml"
+LAYOUT_NOTIFY = "services/notify/pyproject.toml"
+LAYOUT_CASES: list[tuple[str, Change, str]] = [
+    (
+        "real-lock-dependency-added",
+        edit(LAYOUT_TEXT, '"attrs>=23"', '"attrs>=23", "idna"'),
+        f"uv.lock: is out of date: {LAYOUT_TEXT} declares idna where uv.lock has nothing; {RELOCK}",
+    ),
+    (
+        "real-lock-dependency-removed",
+        edit(LAYOUT_TEXT, '"attrs>=23"', ""),
+        f"uv.lock: is out of date: {LAYOUT_TEXT} declares nothing where uv.lock has attrs>=23; "
+        f"{RELOCK}",
+    ),
+    (
+        "real-lock-bound-changed",
+        edit(LAYOUT_TEXT, '"attrs>=23"', '"attrs>=23,<27"'),
+        f"uv.lock: is out of date: {LAYOUT_TEXT} declares attrs>=23,<27 where uv.lock has "
+        f"attrs>=23; {RELOCK}",
+    ),
+    (
+        "real-lock-marker-added",
+        edit(LAYOUT_TEXT, '"attrs>=23"', "\"attrs>=23; sys_platform == 'linux'\""),
+        f"uv.lock: is out of date: {LAYOUT_TEXT} declares attrs>=23; sys_platform == 'linux' "
+        f"where uv.lock has attrs>=23; {RELOCK}",
+    ),
+    (
+        "real-lock-optional-dependency-added",
+        append(LAYOUT_TEXT, '\n[project.optional-dependencies]\nfast = ["idna"]\n'),
+        f"uv.lock: is out of date: {LAYOUT_TEXT} declares idna where uv.lock has nothing; {RELOCK}",
+    ),
+    (
+        "real-lock-group-added",
+        append(LAYOUT_TEXT, '\n[dependency-groups]\ndev = ["idna"]\n'),
+        f"uv.lock: is out of date: {LAYOUT_TEXT} declares in dependency group 'dev' idna where "
+        f"uv.lock has nothing; {RELOCK}",
+    ),
+    (
+        "real-lock-workspace-source-dropped",
+        edit(LAYOUT_NOTIFY, "acme-text = { workspace = true }\n", ""),
+        f"uv.lock: is out of date: {LAYOUT_NOTIFY} declares acme-text where uv.lock has "
+        f"acme-text (from libs/text); {RELOCK}",
+    ),
+    (
+        "real-lock-version-bumped",
+        edit(LAYOUT_TEXT, 'version = "0.1.0"', 'version = "0.2.0"'),
+        f"uv.lock: is out of date: {LAYOUT_TEXT} has version 0.2.0, uv.lock has 0.1.0; {RELOCK}",
+    ),
+    (
+        "real-lock-requires-python-raised",
+        edit(LAYOUT_TEXT, 'requires-python = ">=3.11"', 'requires-python = ">=3.12"'),
+        "uv.lock: is out of date: it records requires-python '>=3.11', the members ask >=3.11, "
+        f">=3.12; {RELOCK}",
+    ),
+    (
+        "real-lock-member-became-virtual",
+        edit(LAYOUT_NOTIFY, "[build-system]", "[tool.uv]\npackage = false\n\n[build-system]"),
+        f"uv.lock: is out of date: {LAYOUT_NOTIFY} sets [tool.uv] package = false, uv.lock "
+        f"builds it; {RELOCK}",
+    ),
+    (
+        "real-lock-member-added",
+        write("libs/extra/pyproject.toml", '[project]\nname = "acme-extra"\nversion = "1"\n'),
+        f"uv.lock: is out of date: it does not list member(s) acme-extra; {RELOCK}",
+    ),
+]
+
+
 def test_corpus_is_large_and_unique() -> None:
-    ids = [case_id for case_id, _, _ in CASES]
-    assert len(ids) >= 40
+    ids = [c[0] for c in CASES] + [c[0] for c in ARG_CASES] + [c[0] for c in LAYOUT_CASES]
+    assert len(ids) >= 100
     assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize(
+    ("change", "args", "code", "message"),
+    [c[1:] for c in ARG_CASES],
+    ids=[c[0] for c in ARG_CASES],
+)
+def test_command_line_reports_one_line(
+    tmp_path: Path, change: Change, args: tuple[str, ...], code: int, message: str
+) -> None:
+    root = seed_workspace(tmp_path)
+    change(root)
+    before = snapshot(root)
+    result = uvbake(*args, cwd=root)
+    assert result.stderr.splitlines() == [f"uvbake: error: {message}"]
+    assert (result.returncode, result.stdout) == (code, "")
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"), [c[1:] for c in LAYOUT_CASES], ids=[c[0] for c in LAYOUT_CASES]
+)
+def test_stale_real_lock_reports_one_line(tmp_path: Path, change: Change, message: str) -> None:
+    root = layouts_workspace(tmp_path)
+    change(root)
+    before = snapshot(root)
+    result = uvbake("generate", cwd=root)
+    assert result.stderr.splitlines() == [f"uvbake: error: {message}"]
+    assert (result.returncode, result.stdout) == (1, "")
+    assert snapshot(root) == before
 
 
 def reports_one_line(root: Path, change: Change, message: str, *, via: Via = "main") -> None:

@@ -51,8 +51,8 @@ def test_arm64_runner_must_be_a_string(tmp_path: Path) -> None:
     result = uvbake("matrix", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == (
-        "uvbake: error: pyproject.toml: [tool.uvbake] arm64-runner must be a string, not a whole "
-        'number; write it as arm64-runner = "ubuntu-24.04-arm"\n'
+        "uvbake: error: pyproject.toml: [tool.uvbake] arm64-runner must be a string, not 4; "
+        'write it as arm64-runner = "ubuntu-24.04-arm"\n'
     )
 
 

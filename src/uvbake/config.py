@@ -85,6 +85,18 @@ def toml_type(value: Any) -> str:
     return next((name for kind, name in TOML_TYPES if isinstance(value, kind)), "a date or time")
 
 
+def found(value: Any) -> str:
+    """What a wrong value is: a number or boolean as written, else its TOML type."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        odd = next((item for item in value if not isinstance(item, str)), None)
+        return "a list" if odd is None else f"a list holding {found(odd)}"
+    return toml_type(value)
+
+
 MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
     "service": _BOOL,
     "handler": _STR,
@@ -109,7 +121,7 @@ def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> di
             example = EXAMPLES.get(key)
             raise UvbakeError(
                 where,
-                f"[tool.uvbake] {key} must be {kind}, not {toml_type(raw[key])}",
+                f"[tool.uvbake] {key} must be {kind}, not {found(raw[key])}",
                 f"write it as {example}" if example else f"set {key} to {kind}",
             )
     for key in ("base-image", "uv-image", "registry"):

@@ -117,6 +117,15 @@ def environments(extras: tuple[str, ...], pythons: Pythons) -> Iterator[dict[str
         }
 
 
+def _from(source: tuple[str, ...]) -> str:
+    """Where a requirement comes from, as the messages show it (nothing for an index)."""
+    if source[0] in ("tree", "git", "url"):
+        return f" (from {source[1]})"
+    if source[0] == "index":
+        return f" (from index {source[1]})"
+    return ""
+
+
 def tree_class(kind: str, path: str, members: Collection[str]) -> str:
     """Editable or not; "member" for a workspace member, whose kind its own package decides."""
     if path in members:
@@ -147,7 +156,8 @@ def recorded(raw: Any, members: Collection[str]) -> list[Entry]:
             source = ("index", item["index"].rstrip("/"))
         marker = item.get("marker")
         text = name + (f"[{','.join(sorted(extras))}]" if extras else "") + str(spec)
-        out.append(Entry((name, extras, spec, source), marker, text))
+        text += f"; {marker}" if marker else ""
+        out.append(Entry((name, extras, spec, source), marker, text + _from(source)))
     return out
 
 
@@ -192,7 +202,7 @@ class Lowering:
         extras = frozenset(canonicalize_name(e) for e in req.extras)
         # uv records no version bound for a dependency it takes from a folder, git or a URL
         spec = req.specifier if source[0] in ("registry", "index") else SpecifierSet()
-        return Entry((name, extras, spec, source), marker, text)
+        return Entry((name, extras, spec, source), marker, text + _from(source))
 
     def source(self, name: str, req: Requirement) -> tuple[str, ...]:
         if req.url:
