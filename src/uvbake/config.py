@@ -30,6 +30,8 @@ IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]*")
 GLIBC = re.compile(r"2\.(1[7-9]|[2-9][0-9])")
 HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
 DEFAULT_REGISTRY = "local"
+DEFAULT_BAKE_FILE = "docker-bake.hcl"
+BAKE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.hcl")
 # Third-party layers per image at most; past it an image's smallest ones are merged.
 DEFAULT_MAX_LAYERS = 16
 LAMBDA_BASE_IMAGE = "public.ecr.aws/lambda/python:{python}"
@@ -52,6 +54,7 @@ ROOT_KEYS: Mapping[str, tuple[str, Any]] = {
     "native-builds": _BOOL,
     "glibc": _STR,
     "max-layers": ("a whole number from 2 to 100", lambda v: type(v) is int and 2 <= v <= 100),
+    "bake-file": _STR,
 }
 # An example of each key, for the error that says what its value must be.
 EXAMPLES: Mapping[str, str] = {
@@ -66,6 +69,7 @@ EXAMPLES: Mapping[str, str] = {
     "native-builds": "native-builds = true",
     "glibc": 'glibc = "2.34"',
     "max-layers": "max-layers = 16",
+    "bake-file": 'bake-file = "uvbake.hcl"',
     "service": "service = true",
     "handler": 'handler = "acme_orders.main.handler"',
     "packages": 'packages = ["acme_orders"]',
@@ -131,6 +135,13 @@ def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> di
                 f"[tool.uvbake] {key} {raw[key]!r} is not an image reference",
                 "use ASCII letters, digits and . _ - / : @ only",
             )
+    bake_file = raw.get("bake-file")
+    if bake_file is not None and not BAKE_FILE.fullmatch(bake_file):
+        raise UvbakeError(
+            where,
+            f"[tool.uvbake] bake-file {bake_file!r} is not a file name ending in .hcl",
+            'write it as bake-file = "uvbake.hcl" (ASCII letters, digits and . _ -, in the root)',
+        )
     glibc = raw.get("glibc")
     if glibc is not None and not GLIBC.fullmatch(glibc):
         raise UvbakeError(
@@ -166,6 +177,8 @@ class Settings:
     native_builds: bool = True
     # Where `python` comes from: pyproject.toml, .python-version or uv.lock (requires-python).
     python_from: str = "pyproject.toml"
+    # The generated bake file's name, in the workspace root.
+    bake_file: str = DEFAULT_BAKE_FILE
 
 
 @dataclass(frozen=True)
@@ -208,6 +221,7 @@ def settings(
     python, python_from = _python(raw, python_version_file, requires_python)
     return Settings(
         python_from=python_from,
+        bake_file=raw.get("bake-file", DEFAULT_BAKE_FILE),
         services=tuple(raw.get("services", DEFAULT_SERVICES)),
         libraries=tuple(raw.get("libraries", DEFAULT_LIBRARIES)),
         python=python,

@@ -167,7 +167,7 @@ def render(plan: Plan) -> dict[str, str]:
         "user_dockerignore": (plan.workspace.dockerignore or "").strip("\n"),
     }
     return {
-        BAKEFILE: env.get_template("docker-bake.hcl.j2").render(context),
+        settings.bake_file: env.get_template("docker-bake.hcl.j2").render(context),
         DOCKERFILE: env.get_template("Dockerfile.j2").render(context),
         DOCKERIGNORE: env.get_template("dockerignore.j2").render(context),
     }

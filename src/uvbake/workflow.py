@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from . import __version__
+from .config import DEFAULT_BAKE_FILE
 from .planner import Plan
 
 WORKFLOW = ".github/workflows/uvbake.yml"
@@ -52,7 +53,13 @@ def _plan_job(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _build_job() -> dict[str, Any]:
+def _bake_with(plan: Plan, **options: Any) -> dict[str, Any]:
+    """docker/bake-action's inputs; `files` when the bake file has another name."""
+    name = plan.workspace.settings.bake_file
+    return {"source": ".", **({} if name == DEFAULT_BAKE_FILE else {"files": name}), **options}
+
+
+def _build_job(plan: Plan) -> dict[str, Any]:
     return {
         "needs": "plan",
         "if": f"needs.plan.outputs.matrix != '{EMPTY_MATRIX}'",
@@ -66,7 +73,7 @@ def _build_job() -> dict[str, Any]:
             {
                 "name": "Build ${{ matrix.service }}",
                 "uses": BAKE,
-                "with": {"source": ".", "targets": "${{ matrix.target }}", "push": False},
+                "with": _bake_with(plan, targets="${{ matrix.target }}", push=False),
             },
         ],
     }
@@ -99,7 +106,7 @@ def _release_job(plan: Plan) -> dict[str, Any]:
             {
                 "name": "Build and push every service",
                 "uses": BAKE,
-                "with": {"source": ".", "targets": "release", "push": True},
+                "with": _bake_with(plan, targets="release", push=True),
             },
         ],
     }
@@ -120,7 +127,7 @@ def workflow(plan: Plan) -> dict[str, Any]:
         },
         "jobs": {
             "plan": _plan_job(plan),
-            "build": _build_job(),
+            "build": _build_job(plan),
             "release": _release_job(plan),
         },
     }
