@@ -19,7 +19,8 @@ from .planner import Plan, ServicePlan
 from .render import BAKEFILE, DOCKERFILE, DOCKERIGNORE
 
 LOCKFILE = "uv.lock"
-# Files at the workspace root that every image depends on.
+# Files at the workspace root that every image depends on (with the bake file, whatever its
+# name, and .dockerignore, which the generated one copies in).
 EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKEFILE, DOCKERFILE, DOCKERIGNORE})
 
 
@@ -156,7 +157,7 @@ def affected(plan: Plan, *, paths: Iterable[str], old_lock: Lock | None) -> tupl
     """Names of the services whose image changes when `paths` change (sorted)."""
     changed = {PurePosixPath(p).as_posix() for p in paths}
     services = plan.services
-    if changed & EVERYTHING:
+    if changed & {*EVERYTHING, plan.workspace.settings.bake_file, ".dockerignore"}:
         return tuple(sorted(s.name for s in services))
     touched = {owner for p in changed if (owner := _owner(plan, p)) is not None}
     hit = set()
