@@ -1,8 +1,10 @@
-"""A corpus of broken workspaces: each is the seed workspace plus one breaking change.
+"""A corpus of bad input: each case is the seed workspace plus one breaking change (CASES,
+run as `uvbake generate`), a wrong command line (ARG_CASES, usage errors with exit code 2), or
+an edit that makes a lock uv wrote out of date (LAYOUT_CASES, on tests/golden/layouts.uv.lock).
 
-For every case `uvbake generate` must print exactly one `uvbake: error:` line naming the file,
-exit 1, print nothing on stdout, and leave every file of the tree as it was. The cases run the
-CLI in this process; a few run again through the installed `uvbake` script.
+For every case uvbake must print exactly one `uvbake: error:` line naming the file, exit with
+the case's code, print nothing on stdout, and leave every file of the tree as it was. The cases
+run the CLI in this process; a few run again through the installed `uvbake` script.
 """
 
 from __future__ import annotations
