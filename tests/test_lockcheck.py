@@ -156,6 +156,9 @@ STALE: dict[str, Edit] = {
     "add-a-group": edit(API, 'lint = ["ruff"]', 'lint = ["ruff"]\ndocs = ["rich"]'),
     "change-a-root-group": edit(ROOT, 'dev = ["pytest>=1"]', 'dev = ["pytest>=2"]'),
     "change-requires-python": edit(API, 'requires-python = ">=3.10"', 'requires-python = ">=3.11"'),
+    "add-an-override": edit(
+        ROOT, "[tool.uv]\n", '[tool.uv]\noverride-dependencies = ["orjson>=1"]\n'
+    ),
     "bump-a-member-version": edit(LIB, 'version = "0.2.0"', 'version = "0.3.0"'),
     "make-a-member-virtual": edit(
         API, "[build-system]", "[tool.uv]\npackage = false\n\n[build-system]"
@@ -170,6 +173,16 @@ FRESH: dict[str, Edit] = {
     "respell-a-bound": edit(API, "httpx>=1.0,<3", "httpx <3, >= 1.0"),
     "respell-a-marker": edit(API, "python_version < '3.11'", "python_full_version<'3.11'"),
     "respell-a-name": edit(API, '"Common_Log"', '"common.log"'),
+    "respell-an-extra": edit(API, "aws = [", "AWS = ["),
+    "reorder-groups": edit(
+        API,
+        'test = ["pytest", {include-group = "lint"}]',
+        'test = [{include-group = "lint"}, "pytest"]',
+    ),
+    # uv 0.13's `uv lock --check` does not compare constraint-dependencies
+    "add-a-constraint": edit(
+        ROOT, "[tool.uv]\n", '[tool.uv]\nconstraint-dependencies = ["idna<3"]\n'
+    ),
     "add-a-comment": edit(API, "dependencies = [", "# runtime\ndependencies = ["),
     "loosen-a-member-requires-python": edit(
         API, 'requires-python = ">=3.10"', 'requires-python = ">=3.9"'

@@ -45,6 +45,9 @@ def stale(
     problem = _requires_python(members, lock)
     if problem:
         return _error(lock, problem)
+    problem = _manifest(root_data, lock)
+    if problem:
+        return _error(lock, problem)
     paths = {m.name: m.path.as_posix() for m in members}
     for name in lock.members - set(paths):
         path = lock.member_path(name)
@@ -80,6 +83,28 @@ def _requires_python(members: list[le.Declared], lock: Lock) -> str | None:
     if expected != [v for v in le.PYTHONS if locked.contains(v)]:
         joined = ", ".join(sorted(set(declared)))
         return f"it records requires-python '{lock.requires_python}', the members ask {joined}"
+    return None
+
+
+# [tool.uv] keys of the root pyproject and the [manifest] key where uv.lock records each.
+# (`uv lock --check` of uv 0.13 leaves constraint-dependencies out, and so does uvbake.)
+MANIFEST = {"override-dependencies": "overrides"}
+
+
+def _manifest(root_data: Mapping[str, Any], lock: Lock) -> str | None:
+    """The root's overrides against uv.lock's [manifest]."""
+    uv = root_data.get("tool", {}).get("uv", {})
+    if not isinstance(uv, dict):
+        return None
+    for key, recorded in MANIFEST.items():
+        try:
+            declared = [le.plain_entry(text) for text in uv.get(key, [])]
+            locked = le.recorded(lock.manifest.get(recorded, []), ())
+            found = le.compare(declared, locked, (), _pythons(lock))
+        except (InvalidRequirement, InvalidSpecifier, TypeError, AttributeError):
+            return None
+        if found:
+            return f"pyproject.toml [tool.uv] {key} declares {found}"
     return None
 
 

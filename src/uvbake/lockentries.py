@@ -246,6 +246,15 @@ class Lowering:
         return None
 
 
+def plain_entry(text: str) -> Entry:
+    """A requirement no source applies to (a constraint or an override)."""
+    req = Requirement(text)
+    name = canonicalize_name(req.name)
+    extras = frozenset(canonicalize_name(e) for e in req.extras)
+    marker = str(req.marker) if req.marker else None
+    return Entry((name, extras, req.specifier, ("registry",)), marker, text)
+
+
 def declared(project: Mapping[str, Any], lowering: Lowering) -> list[Entry]:
     out = [lowering.entry(text) for text in project.get("dependencies", [])]
     optional = project.get("optional-dependencies", {})
