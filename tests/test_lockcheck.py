@@ -236,3 +236,32 @@ def test_generate_check_fails_on_a_stale_real_lock(tmp_path: Path) -> None:
         "where uv.lock has attrs>=23; run `uv lock` in the workspace root\n"
     )
     assert snapshot(root) == before
+
+
+def without_root_project(root: Path) -> None:
+    text = (root / ROOT).read_text(encoding="utf-8")
+    tail = text.split("[tool.uv]\n", 1)[1]
+    (root / ROOT).write_text("[tool.uv]\n" + tail, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("edit", "stale"),
+    [
+        (lambda root: None, False),
+        (edit(ROOT, 'dev = ["pytest>=1"]', 'dev = ["pytest>=2"]'), True),
+        (edit(ROOT, 'dev = ["pytest>=1"]', 'dev = ["pytest>=1"]\ndocs = ["rich"]'), True),
+        (edit(ROOT, 'dev = ["pytest>=1"]', 'dev = [ "pytest >= 1" ]'), False),
+    ],
+    ids=["no-edit", "change-a-group", "add-a-group", "respell-a-group"],
+)
+def test_a_root_without_project_keeps_its_groups_in_the_manifest(
+    cache: Path, tmp_path: Path, edit: Edit, stale: bool
+) -> None:
+    root = base(tmp_path / "ws")
+    without_root_project(root)
+    done = uv(root, cache)
+    assert done.returncode == 0, done.stderr
+    assert "dependency-groups" in (root / "uv.lock").read_text()
+    edit(root)
+    assert uv_says_stale(root, cache) is stale
+    assert uvbake_says_stale(root) is stale

@@ -54,6 +54,10 @@ def stale(
         if path is not None:
             paths[name] = PurePosixPath(path).as_posix()
     written = _written_by_uv(lock)
+    if "project" not in root_data and written:
+        problem = _root_groups(root, root_data, paths, lock)
+        if problem:
+            return _error(lock, f"pyproject.toml {problem}")
     for member in members:
         problem = _member(root, member, paths, root_data, lock, written=written)
         if problem:
@@ -105,6 +109,29 @@ def _manifest(root_data: Mapping[str, Any], lock: Lock) -> str | None:
             return None
         if found:
             return f"pyproject.toml [tool.uv] {key} declares {found}"
+    return None
+
+
+def _root_groups(
+    root: Path, root_data: Mapping[str, Any], paths: Mapping[str, str], lock: Lock
+) -> str | None:
+    """A root without [project]: its dependency groups are in uv.lock's [manifest]."""
+    me = le.Declared("", PurePosixPath("."), "pyproject.toml", root_data)
+    lowering = le.Lowering(root, me, paths, le.sources(root_data, root_data), root_data)
+    try:
+        groups = le.groups(root_data, lowering)
+        raw = lock.manifest.get("dependency-groups", {})
+        locked: dict[str, list[le.Entry]] = {
+            canonicalize_name(k): le.recorded(v, set(paths.values())) for k, v in raw.items()
+        }
+        for group in sorted(set(groups) | {g for g, entries in locked.items() if entries}):
+            found = le.compare(groups.get(group, []), locked.get(group, []), (), _pythons(lock))
+            if found:
+                return f"declares in dependency group '{group}' {found}"
+    except (InvalidRequirement, InvalidMarker, InvalidSpecifier, TypeError, ValueError):
+        return None
+    except (KeyError, AttributeError):
+        return None
     return None
 
 
