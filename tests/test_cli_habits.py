@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import build_tree, pyproject, seed_workspace, snapshot, uvbake
+from helpers import Via, build_tree, pyproject, seed_workspace, snapshot, uvbake
 from uvbake import __version__
 from uvbake.rootfind import find_root
 
@@ -156,3 +156,11 @@ def test_the_bake_file_under_another_name(tmp_path: Path) -> None:
     assert uvbake("ci", "github", cwd=root).returncode == 0
     workflow = (root / ".github/workflows/uvbake.yml").read_text()
     assert workflow.count("files: uvbake.hcl") == 2
+
+
+def test_exit_codes_through_python_m_and_the_script(tmp_path: Path) -> None:
+    root = seed_workspace(tmp_path)
+    vias: tuple[Via, ...] = ("module", "script")
+    for via in vias:
+        assert uvbake("generate", "--check", cwd=root, via=via).returncode == 1
+        assert uvbake("--bogus", cwd=root, via=via).returncode == 2
