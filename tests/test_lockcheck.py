@@ -75,6 +75,7 @@ def base(root: Path) -> Path:
 
                 [project.optional-dependencies]
                 aws = ["boto3>=1"]
+                all = ["api[aws]"]
 
                 [dependency-groups]
                 test = ["pytest", {include-group = "lint"}]
@@ -265,3 +266,11 @@ def test_a_root_without_project_keeps_its_groups_in_the_manifest(
     edit(root)
     assert uv_says_stale(root, cache) is stale
     assert uvbake_says_stale(root) is stale
+
+
+def test_dependencies_a_build_computes_are_not_compared(tmp_path: Path) -> None:
+    root = layouts_workspace(tmp_path)
+    edit("libs/text/pyproject.toml", 'dependencies = ["attrs>=23"]', 'dynamic = ["dependencies"]')(
+        root
+    )
+    assert uvbake_says_stale(root) is False

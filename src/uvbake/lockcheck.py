@@ -90,6 +90,9 @@ def _requires_python(members: list[le.Declared], lock: Lock) -> str | None:
     return None
 
 
+# [project] keys a build backend may compute, which only a build can tell.
+DYNAMIC = frozenset({"dependencies", "optional-dependencies"})
+
 # [tool.uv] keys of the root pyproject and the [manifest] key where uv.lock records each.
 # (`uv lock --check` of uv 0.13 leaves constraint-dependencies out, and so does uvbake.)
 MANIFEST = {"override-dependencies": "overrides"}
@@ -178,8 +181,9 @@ def _member(
         uv.get("package") is True or ("build-system" in member.data and "package" not in uv)
     ):
         return "is a package, uv.lock has it as virtual"
-    if not written:
-        return None
+    dynamic = project.get("dynamic", [])
+    if not written or (isinstance(dynamic, list) and DYNAMIC.intersection(dynamic)):
+        return None  # declarations unknown here: a lock not from uv, or a build computes them
     try:
         recorded = tomllib.loads(package.metadata).get("package", {}).get("metadata", {})
     except tomllib.TOMLDecodeError:

@@ -205,7 +205,7 @@ class Lowering:
         return Entry((name, extras, spec, source), marker, text + _from(source))
 
     def source(self, name: str, req: Requirement) -> tuple[str, ...]:
-        if req.url:
+        if req.url or name == self.member.name:  # a direct URL, or the member's own extras
             return ("loose",)
         spec = self.sources.get(name)
         if spec is None:
