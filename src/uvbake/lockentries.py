@@ -74,6 +74,7 @@ def compare(
     return f"{', '.join(new) or 'nothing'} where uv.lock has {', '.join(old) or 'nothing'}"
 
 
+@functools.lru_cache(maxsize=4096)
 def written(marker: str | None) -> str:
     if not marker:
         return ""
