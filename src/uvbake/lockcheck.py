@@ -15,6 +15,7 @@ the dependency's name only, so a difference there is never a false alarm.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
@@ -79,12 +80,11 @@ def _requires_python(members: list[le.Declared], lock: Lock) -> str | None:
     if not declared or lock.requires_python is None:
         return None
     try:
-        wanted = [SpecifierSet(text) for text in declared]
-        locked = SpecifierSet(lock.requires_python)
+        allowed = [set(_matching(text)) for text in set(declared)]
+        locked = _matching(lock.requires_python)
     except InvalidSpecifier:
         return None
-    expected = [v for v in le.PYTHONS if all(s.contains(v) for s in wanted)]
-    if expected != [v for v in le.PYTHONS if locked.contains(v)]:
+    if [v for v in le.PYTHONS if all(v in a for a in allowed)] != list(locked):
         joined = ", ".join(sorted(set(declared)))
         return f"it records requires-python '{lock.requires_python}', the members ask {joined}"
     return None
@@ -198,11 +198,22 @@ def _member(
 
 
 def _pythons(lock: Lock) -> le.Pythons:
+    return _allowed(lock.requires_python or "")
+
+
+def _allowed(requires_python: str) -> le.Pythons:
+    """The Pythons of the marker grid that requires-python allows (all, when it is broken)."""
     try:
-        spec = SpecifierSet(lock.requires_python or "")
+        return _matching(requires_python) or le.PYTHONS
     except InvalidSpecifier:
         return le.PYTHONS
-    return tuple(v for v in le.PYTHONS if spec.contains(v)) or le.PYTHONS
+
+
+@functools.lru_cache(maxsize=64)
+def _matching(requires_python: str) -> le.Pythons:
+    """The Pythons of the grid a requires-python allows; InvalidSpecifier when it is broken."""
+    spec = SpecifierSet(requires_python)
+    return tuple(v for v in le.PYTHONS if spec.contains(v))
 
 
 def _requirements(
