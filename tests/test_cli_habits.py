@@ -164,3 +164,22 @@ def test_exit_codes_through_python_m_and_the_script(tmp_path: Path) -> None:
     for via in vias:
         assert uvbake("generate", "--check", cwd=root, via=via).returncode == 1
         assert uvbake("--bogus", cwd=root, via=via).returncode == 2
+
+
+def test_global_options_may_come_after_the_command(tmp_path: Path) -> None:
+    from uvbake.cli import global_first
+
+    assert global_first(["generate", "-q", "--check"]) == ["-q", "generate", "--check"]
+    assert global_first(["list", "--project", "a", "--directory=b", "-v"]) == [
+        "--project",
+        "a",
+        "--directory=b",
+        "-v",
+        "list",
+    ]
+    assert global_first(["matrix", "--", "-q"]) == ["matrix", "--", "-q"]
+    root = seed_workspace(tmp_path / "ws")
+    quiet = uvbake("generate", "-q", cwd=root)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    moved = uvbake("generate", "--check", "--directory", "ws/services/api", cwd=tmp_path)
+    assert moved.returncode == 0, moved.stderr

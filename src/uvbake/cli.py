@@ -260,12 +260,37 @@ def _click_exceptions() -> Any:
         return importlib.import_module("click.exceptions")
 
 
+GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose"})
+GLOBAL_VALUES = frozenset({"--directory", "--project"})
+
+
+def global_first(argv: list[str]) -> list[str]:
+    """`argv` with the global options moved before the command's name, so that they may
+    come anywhere, as uv's do (`uvbake generate -q` is `uvbake -q generate`)."""
+    front: list[str] = []
+    rest: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            rest += [token, *tokens]
+            break
+        name = token.split("=", 1)[0]
+        if token in GLOBAL_FLAGS or (name in GLOBAL_VALUES and "=" in token):
+            front.append(token)
+        elif token in GLOBAL_VALUES:
+            value = next(tokens, None)
+            front += [token] if value is None else [token, value]
+        else:
+            rest.append(token)
+    return [*front, *rest]
+
+
 def main() -> int:
     """The `uvbake` script: usage errors are one line and exit code 2, as uv's are; with no
     arguments it prints the help, with exit code 2 too."""
     exceptions = _click_exceptions()
     try:
-        code = app(standalone_mode=False)
+        code = app(args=global_first(sys.argv[1:]), standalone_mode=False)
     except exceptions.NoArgsIsHelpError as exc:
         print(exc.format_message(), file=sys.stderr)
         return USAGE
