@@ -103,7 +103,7 @@ def _options(
 
 @dataclass(frozen=True)
 class Options:
-    """The options every command takes, given before the command's name."""
+    """The options every command takes (main moves them before the command's name)."""
 
     verbose: bool = False
     quiet: bool = False
