@@ -183,3 +183,15 @@ def test_global_options_may_come_after_the_command(tmp_path: Path) -> None:
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
     moved = uvbake("generate", "--check", "--directory", "ws/services/api", cwd=tmp_path)
     assert moved.returncode == 0, moved.stderr
+
+
+def test_check_names_a_file_uvbake_did_not_write(tmp_path: Path) -> None:
+    root = seed_workspace(tmp_path)
+    assert uvbake("generate", cwd=root).returncode == 0
+    build_tree(root, {"uvbake.Dockerfile": "FROM scratch\n"})
+    result = uvbake("check", cwd=root, env={"PATH": ""})
+    assert result.stdout.splitlines() == [
+        "uvbake.Dockerfile: was not written by uvbake; move it away, or run "
+        "`uvbake generate --force` to replace it"
+    ]
+    assert result.returncode == 1

@@ -243,13 +243,21 @@ def _accepted(path: Path, line: int) -> bool:
 
 
 def stale_files(root: Path, files: Mapping[str, str]) -> list[Finding]:
+    pending = writer.changes(root, files)
+    foreign = set(writer.foreign(pending))
     return [
         Finding(
+            change.path,
+            "was not written by uvbake",
+            "move it away, or run `uvbake generate --force` to replace it",
+        )
+        if change.path in foreign
+        else Finding(
             change.path,
             "is missing" if change.old is None else "is stale",
             "run `uvbake generate`",
         )
-        for change in writer.changes(root, files)
+        for change in pending
     ]
 
 
