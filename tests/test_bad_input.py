@@ -612,6 +612,18 @@ CASES: list[tuple[str, Change, str]] = [
         "services/api/pyproject.toml: [project] name '\u00e1pi' is not a valid project name; use "
         "ASCII letters, digits and . _ - (starting and ending with a letter or digit)",
     ),
+    (
+        "bake-file-outside-the-root",
+        append(ROOT, 'bake-file = "../uvbake.hcl"\n'),
+        "pyproject.toml: [tool.uvbake] bake-file '../uvbake.hcl' is not a file name ending in "
+        '.hcl; write it as bake-file = "uvbake.hcl" (ASCII letters, digits and . _ -, in the root)',
+    ),
+    (
+        "bake-file-not-hcl",
+        append(ROOT, 'bake-file = "docker-bake.json"\n'),
+        "pyproject.toml: [tool.uvbake] bake-file 'docker-bake.json' is not a file name ending in "
+        '.hcl; write it as bake-file = "uvbake.hcl" (ASCII letters, digits and . _ -, in the root)',
+    ),
     # --- files uvbake did not write
     (
         "foreign-bake-file",
