@@ -195,3 +195,17 @@ def test_check_names_a_file_uvbake_did_not_write(tmp_path: Path) -> None:
         "`uvbake generate --force` to replace it"
     ]
     assert result.returncode == 1
+
+
+def test_a_broken_pyproject_on_the_way_up_is_named(tmp_path: Path) -> None:
+    root = seed_workspace(tmp_path)
+    (root / "pyproject.toml").write_text("[tool.uv.workspace\n")
+    result = uvbake("generate", cwd=root / "services/api")
+    assert result.returncode == 1
+    assert result.stderr.startswith("uvbake: error: pyproject.toml: is not valid TOML")
+    seed_workspace(tmp_path)
+    (root / "services/api/pyproject.toml").write_text("[project\n")
+    result = uvbake("generate", cwd=root / "services/api")
+    assert result.stderr.startswith(
+        "uvbake: error: services/api/pyproject.toml: is not valid TOML"
+    ), result.stderr

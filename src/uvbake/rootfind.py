@@ -15,13 +15,19 @@ else:  # pragma: no cover - exercised only on Python 3.10
 
 from . import globs
 
+BROKEN: dict[str, Any] = {}
+
 
 def _workspace(folder: Path) -> dict[str, Any] | None:
-    """The [tool.uv.workspace] table of folder/pyproject.toml, or None."""
-    try:
-        data = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    """The [tool.uv.workspace] table of folder/pyproject.toml, None without one, or BROKEN
+    when the file is there but cannot be read as TOML."""
+    path = folder / "pyproject.toml"
+    if not path.is_file():
         return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return BROKEN
     table = data.get("tool", {}).get("uv", {}).get("workspace")
     return table if isinstance(table, dict) else None
 
@@ -48,6 +54,10 @@ def find_root(start: Path) -> Path:
         workspace = _workspace(folder)
         if workspace is None:
             continue
+        if workspace is BROKEN:
+            if folder == project:
+                continue  # the workspace above it, if any, names the problem
+            return folder  # loading it names the problem
         if folder == project or _includes(workspace, project.relative_to(folder).as_posix()):
             return folder
     return start
