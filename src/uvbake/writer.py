@@ -27,16 +27,17 @@ class Change:
         return "".join(difflib.unified_diff(old, new, before, f"b/{self.path}"))
 
 
-def _current(path: Path) -> str | None:
-    """The file's text, None when there is no file, "\0" when it cannot be read as text."""
+def _current(path: Path) -> tuple[str | None, bool]:
+    """The file's text (None when there is no file) and whether it could not be read as text
+    (then its text is "")."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8"), False
     except FileNotFoundError:
-        return None
+        return None, False
     except IsADirectoryError:
-        return ""  # `apply` names it
+        return "", False  # `apply` names it
     except (OSError, UnicodeDecodeError):
-        return "\0"
+        return "", True
 
 
 # The words every file uvbake writes has in one of its first lines.
@@ -59,11 +60,9 @@ def changes(root: Path, files: Mapping[str, str]) -> list[Change]:
     """The files whose text on disk differs from `files`; reads, never writes."""
     out = []
     for rel in sorted(files):
-        old = _current(root / rel)
+        old, unreadable = _current(root / rel)
         if old != files[rel]:
-            unreadable = old == "\0"
-            text = "" if unreadable else old
-            out.append(Change(path=rel, old=text, new=files[rel], unreadable=unreadable))
+            out.append(Change(path=rel, old=old, new=files[rel], unreadable=unreadable))
     return out
 
 
