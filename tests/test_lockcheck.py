@@ -5,6 +5,7 @@ edits, and "fresh" for the edits uv does not care about (nor for no edit at all)
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -274,3 +275,22 @@ def test_dependencies_a_build_computes_are_not_compared(tmp_path: Path) -> None:
         root
     )
     assert uvbake_says_stale(root) is False
+
+
+def test_a_member_absent_from_the_checkout_may_narrow_requires_python(tmp_path: Path) -> None:
+    """Generated code locked by uv and not checked out: its requires-python is unknown, so a
+    lock that allows less than the members present ask is fresh, and one that allows more is
+    not."""
+    from helpers import uv_lock
+    from test_layouts_load import generated
+
+    root = generated(tmp_path / "ws", api_needs_it=False)
+    edit("generated/client/pyproject.toml", '">=3.10"', '">=3.11"')(root)
+    uv_lock(root, cache=tmp_path / "uv-cache")
+    assert 'requires-python = ">=3.11"' in (root / "uv.lock").read_text()
+    shutil.rmtree(root / "generated")
+    assert uvbake_says_stale(root) is False
+    edit("services/api/pyproject.toml", '">=3.10"', '">=3.9"')(root)
+    assert uvbake_says_stale(root) is False  # the lock allows less: the absent one may ask it
+    edit("services/api/pyproject.toml", '">=3.9"', '">=3.12"')(root)
+    assert uvbake_says_stale(root) is True  # it allows 3.11, which api no longer does

@@ -43,7 +43,7 @@ def stale(
     """The first difference between the members' pyproject files and uv.lock, or None.
     `root_data` is the root pyproject, whose [tool.uv.sources] apply to every member."""
     members = list(members)
-    problem = _requires_python(members, lock)
+    problem = _requires_python(members, lock, absent=bool(lock.members - {m.name for m in members}))
     if problem:
         return _error(lock, problem)
     problem = _manifest(root_data, lock)
@@ -70,7 +70,9 @@ def _error(lock: Lock, problem: str) -> UvbakeError:
     return UvbakeError(lock.display, f"is out of date: {problem}", RELOCK)
 
 
-def _requires_python(members: list[le.Declared], lock: Lock) -> str | None:
+def _requires_python(members: list[le.Declared], lock: Lock, *, absent: bool) -> str | None:
+    """uv locks the intersection of every member's requires-python. With locked members absent
+    from the checkout (`absent`), theirs is unknown: the lock may then allow less, not more."""
     declared = [
         m.data["project"]["requires-python"]
         for m in members
@@ -84,7 +86,8 @@ def _requires_python(members: list[le.Declared], lock: Lock) -> str | None:
         locked = _matching(lock.requires_python)
     except InvalidSpecifier:
         return None
-    if [v for v in le.PYTHONS if all(v in a for a in allowed)] != list(locked):
+    expected = [v for v in le.PYTHONS if all(v in a for a in allowed)]
+    if (set(locked) - set(expected)) if absent else expected != list(locked):
         joined = ", ".join(sorted(set(declared)))
         return f"it records requires-python '{lock.requires_python}', the members ask {joined}"
     return None
