@@ -158,7 +158,9 @@ def test_cli_prints_one_service_per_line(repo: Path) -> None:
     build_tree(repo, {"services/common/log/new.py": "", "services/api/new.py": ""})
     result = uvbake("affected", "--since", "HEAD", cwd=repo)
     assert (result.returncode, result.stdout, result.stderr) == (0, "api\nworker\n", "")
-    result = uvbake("affected", "--since", "HEAD", "--json", "--root", str(repo), cwd=repo.parent)
+    result = uvbake(
+        "affected", "--since", "HEAD", "--format", "json", "--root", str(repo), cwd=repo.parent
+    )
     assert json.loads(result.stdout) == ["api", "worker"]
 
 

@@ -86,7 +86,7 @@ def test_unwritable_output_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_list_json(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
-    result = uvbake("list", "--json", cwd=tmp_path)
+    result = uvbake("list", "--format", "json", cwd=tmp_path)
     data = json.loads(result.stdout)
     assert [s["layers"] for s in data["services"]] == [
         ["uvbake.layer-1", "uvbake.layer-2"],
@@ -145,7 +145,7 @@ def test_list_layers_shows_each_images_layers_and_the_byte_totals(tmp_path: Path
         "    uvbake.layer-1      1.0 kB  shared by 2: orjson==1.0.0",
         "total 6.0 kB in all images; unique 5.0 kB; lower bound (each package once) 5.0 kB",
     ]
-    data = json.loads(uvbake("list", "--layers", "--json", cwd=tmp_path).stdout)["layers"]
+    data = json.loads(uvbake("list", "--layers", "--format", "json", cwd=tmp_path).stdout)["layers"]
     assert data["images"] == {
         "api": ["uvbake.layer-1", "uvbake.layer-2"],
         "worker": ["uvbake.layer-1"],

@@ -110,3 +110,17 @@ def test_index_secrets_come_from_the_environment_unless_files_are_named(
         {"id": "uv-netrc", "src": str(netrc)},
         {"id": "uv-env", "src": str(uv_env)},
     ]
+
+
+def test_an_unknown_cache_preset_stops_the_bake(remote_builder: str) -> None:
+    result = subprocess.run(
+        ["docker", "buildx", "bake", "--builder", remote_builder, "--print", "orders"],
+        cwd=EXAMPLE,
+        env={**os.environ, "CACHE": "bogus"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    # go-cty's regex(): "pattern did not match any part of the given string"
+    assert "did not match" in result.stderr or "regex" in result.stderr, result.stderr

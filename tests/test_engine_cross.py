@@ -207,7 +207,7 @@ def test_a_package_without_an_arm64_wheel_alone_is_built_under_emulation(
 ) -> None:
     require_engine()
     root = _emulated_workspace(tmp_path / "ws")
-    listed = uvbake("list", "--json", cwd=root)
+    listed = uvbake("list", "--format", "json", cwd=root)
     (service,) = json.loads(listed.stdout)["services"]
     assert service["emulated"] == [{"name": "docopt", "why": "sdist only"}]
     listing = uvbake("list", cwd=root).stdout

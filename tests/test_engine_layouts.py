@@ -207,3 +207,39 @@ def test_service_on_a_user_base_stage_answers(lambda_repo: tuple[Path, str]) -> 
     _, tag = lambda_repo
     answer = invoke(f"{REGISTRY}/scraper:{tag}", {})
     assert answer == {"function": "scraper", "uses": "browser-stand-in"}
+
+
+def test_nothing_unintended_in_var_task(tmp_path: Path) -> None:
+    """A .env and a tests folder in a service's package stay out of /var/task; the user's
+    .dockerignore is honoured too."""
+    require_engine()
+    root = layouts_workspace(tmp_path / "ws")
+    build_tree(
+        root,
+        {
+            "services/billing-api/src/acme_billing/.env": "SECRET=1\n",
+            "services/billing-api/src/acme_billing/tests/__init__.py": "",
+            "services/billing-api/src/acme_billing/notes.md": "internal\n",
+            ".dockerignore": "**/notes.md\n",
+        },
+    )
+    tag = _generate_and_bake(root)
+    image = f"{REGISTRY}/acme-billing:{tag}"
+    listing = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--platform",
+            "linux/arm64",
+            "--entrypoint",
+            "/bin/sh",
+            image,
+            "-c",
+            "find /var/task -name .env -o -name tests -o -name notes.md",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (listing.returncode, listing.stdout) == (0, "")

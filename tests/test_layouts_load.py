@@ -181,7 +181,7 @@ def test_members_anywhere_but_excluded_folders(realworld_root: Path) -> None:
 
 
 def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) -> None:
-    result = uvbake("list", "--json", cwd=realworld_root)
+    result = uvbake("list", "--format", "json", cwd=realworld_root)
     assert (result.returncode, result.stderr) == (0, "")
 
     def service(
@@ -587,7 +587,7 @@ def test_missing_member_no_service_needs_is_printed_as_a_warning(tmp_path: Path)
     root = generated(tmp_path / "ws", api_needs_it=False)
     uv_lock(root, cache=tmp_path / "uv-cache")
     shutil.rmtree(root / "generated")
-    result = uvbake("list", "--json", cwd=root)
+    result = uvbake("list", "--format", "json", cwd=root)
     assert result.stderr == f"uvbake: warning: {WARNING}\n"
     services = json.loads(result.stdout)["services"]
     assert [(s["name"], s["local"], s["third_party"]) for s in services] == [

@@ -51,8 +51,8 @@ def test_arm64_runner_must_be_a_string(tmp_path: Path) -> None:
     result = uvbake("matrix", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == (
-        "uvbake: error: pyproject.toml: [tool.uvbake] arm64-runner must be a string;"
-        " set arm64-runner to a string\n"
+        "uvbake: error: pyproject.toml: [tool.uvbake] arm64-runner must be a string, not 4; "
+        'write it as arm64-runner = "ubuntu-24.04-arm"\n'
     )
 
 
@@ -111,9 +111,10 @@ def test_bad_shards_and_format_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(UvbakeError, match="--shards: 0 is not a shard count"):
         commands.matrix(root=tmp_path, since=None, shards=0, fmt="json", out=out)
     result = uvbake("matrix", "--format", "yaml", cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
-        "uvbake: error: --format: 'yaml' is not a matrix format; use json or github\n"
+        "uvbake: error: uvbake matrix: Invalid value for '--format': 'yaml' is not one of "
+        "'json', 'github'; see `uvbake matrix --help`\n"
     )
 
 

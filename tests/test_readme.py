@@ -48,3 +48,20 @@ def test_the_layer_table_is_what_uvbake_plans_for_the_example() -> None:
         layer.name: (sorted(p.name for p in layer.pins), list(layer.services))
         for layer in planned.layers
     }
+
+
+def test_every_commands_section_snippet_runs_in_the_repository() -> None:
+    import os
+    import subprocess
+    import sys
+
+    text = (TOP / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    snippets = re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+    assert snippets, "the Commands section shows a command"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    for snippet in snippets:
+        done = subprocess.run(
+            ["bash", "-ec", snippet], cwd=TOP, env=env, capture_output=True, text=True
+        )
+        assert (done.returncode, done.stderr) == (0, ""), snippet

@@ -124,7 +124,7 @@ def lambdas_root(tmp_path: Path) -> Path:
 
 
 def listed(root: Path) -> dict[str, Any]:
-    result = uvbake("list", "--json", cwd=root)
+    result = uvbake("list", "--format", "json", cwd=root)
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     data: dict[str, Any] = json.loads(result.stdout)
     return data

@@ -45,9 +45,9 @@ def test_names_are_normalised_and_root_sources_count(tmp_path: Path) -> None:
 def test_python_version_file_and_requires_python(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
     (tmp_path / "pyproject.toml").write_text(root_pyproject(uvbake=""))
-    assert load(tmp_path).settings.python == "3.12"  # lowest Lambda Python >=3.12 allows
-    (tmp_path / ".python-version").write_text("3.14\n")
-    assert load(tmp_path).settings.python == "3.14"
+    assert load(tmp_path).settings.python == "3.14"  # the newest Lambda Python >=3.12 allows
+    (tmp_path / ".python-version").write_text("3.12\n")
+    assert load(tmp_path).settings.python == "3.12"
 
 
 @pytest.mark.parametrize(

@@ -86,9 +86,11 @@ target "ingestion-worker" {
     "${REGISTRY}/ingestion-worker:${TAG}",
     "${REGISTRY}/ingestion-worker:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
+  # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=ingestion-worker"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/ingestion-worker:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=ingestion-worker,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/ingestion-worker:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
@@ -115,9 +117,11 @@ target "notifications" {
     "${REGISTRY}/notifications:${TAG}",
     "${REGISTRY}/notifications:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
+  # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=notifications"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/notifications:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=notifications,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/notifications:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
@@ -144,9 +148,11 @@ target "orders" {
     "${REGISTRY}/orders:${TAG}",
     "${REGISTRY}/orders:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
+  # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=orders"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/orders:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=orders,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/orders:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []

@@ -1,3 +1,5 @@
+import sys
+
 from uvbake.cli import main
 
-main()
+sys.exit(main())

@@ -21,8 +21,9 @@ from .stages import stage_digests
 from .workspace import Member
 
 LOCKFILE = "uv.lock"
-# Files at the workspace root that every image depends on. The Dockerfile changes with every
-# lock change (it holds the pins), so a change of it is weighed stage by stage instead.
+# Files at the workspace root that every image depends on (with the bake file, whatever its
+# name, and .dockerignore, which the generated one copies in). The Dockerfile changes with
+# every lock change (it holds the pins), so a change of it is weighed stage by stage instead.
 EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKEFILE, DOCKERIGNORE})
 
 
@@ -201,7 +202,7 @@ def affected(
     from changed between `old_dockerfile` and `dockerfile` (all are, without both texts)."""
     changed = {PurePosixPath(p).as_posix() for p in paths}
     services = plan.services
-    if changed & EVERYTHING:
+    if changed & {*EVERYTHING, plan.workspace.settings.bake_file, ".dockerignore"}:
         return tuple(sorted(s.name for s in services))
     if DOCKERFILE in changed:
         if old_dockerfile is None or dockerfile is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import json
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from . import render, writer
+from . import importnames, render, writer
 from .discovery import defines, discovered_packages, find_module, package_source, source_root
 from .errors import UvbakeError, one_line
 from .lock import RELOCK
@@ -166,6 +167,7 @@ def undeclared_imports(
         if member.path.as_posix() != "."
         for name in shipped[member.name]
     }
+    pins = frozenset(name for s in plan.services for name, _ in s.third_party)
     trees: dict[Path, ast.Module | Finding] = {}  # a library shared by services is parsed once
     findings: dict[tuple[str, str], Finding] = {}
     for service in plan.services:
@@ -198,11 +200,13 @@ def undeclared_imports(
                         f" with a {{ workspace = true }} source"
                     )
                 else:
-                    # A module no installed distribution provides is taken to come from the
-                    # distribution of the same (normalised) name, so a workspace whose
-                    # packages are not installed here is still checked.
-                    dists = distributions.get(imp.module) or (canonicalize_name(imp.module),)
-                    if third.intersection(dists):
+                    # A module no installed distribution provides: the wheels uv unpacked for
+                    # the lock's pins, a table of well-known names, else the distribution of
+                    # the same (normalised) name, so a workspace not installed here is checked.
+                    dists = distributions.get(imp.module) or _not_installed(imp.module, pins)
+                    if third.intersection(dists) or _runtime_provided(imp.module, third):
+                        continue
+                    if _accepted(path, imp.line):
                         continue
                     problem = f"{who} imports '{imp.module}' (distribution {dists[0]})"
                     fix = f'add "{dists[0]}" to [project] dependencies of {owner.pyproject}'
@@ -213,14 +217,51 @@ def undeclared_imports(
     return list(findings.values())
 
 
+@functools.lru_cache(maxsize=8)
+def _cached_wheels(pins: frozenset[str], cache: Path) -> dict[str, tuple[str, ...]]:
+    return importnames.cached_wheels(pins, cache)
+
+
+def _not_installed(module: str, pins: frozenset[str]) -> tuple[str, ...]:
+    cached = _cached_wheels(pins, importnames.uv_cache()).get(module)
+    if cached:
+        return cached
+    known = importnames.WELL_KNOWN.get(module)
+    return (known,) if known else (canonicalize_name(module),)
+
+
+def _runtime_provided(module: str, third: set[str]) -> bool:
+    """The Lambda runtime provides `module`, and the service pins none of the runtime's own
+    packages (a pin would replace the runtime's copy, so its imports must be declared)."""
+    provided = set(importnames.RUNTIME_PROVIDED.values())
+    return module in importnames.RUNTIME_PROVIDED and not third & provided
+
+
+def _accepted(path: Path, line: int) -> bool:
+    """`# uvbake: ignore[undeclared-import]` (or `# uvbake: ignore`) on the import's line."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").splitlines()[line - 1]
+    except (OSError, IndexError):
+        return False
+    return importnames.ignored(text, "undeclared-import")
+
+
 def stale_files(root: Path, files: Mapping[str, str]) -> list[Finding]:
+    pending = writer.changes(root, files)
+    foreign = set(writer.foreign(pending))
     return [
         Finding(
+            change.path,
+            "was not written by uvbake",
+            "move it away, or run `uvbake generate --force` to replace it",
+        )
+        if change.path in foreign
+        else Finding(
             change.path,
             "is missing" if change.old is None else "is stale",
             "run `uvbake generate`",
         )
-        for change in writer.changes(root, files)
+        for change in pending
     ]
 
 

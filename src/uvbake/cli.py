@@ -3,25 +3,66 @@
 
 from __future__ import annotations
 
+import enum
+import importlib
+import os
+import sys
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from . import commands
-from .errors import Outcome, handled
+from . import __version__, commands
+from .errors import USAGE, Outcome, handled, one_line
+from .rootfind import find_root
 
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="Generate a docker-bake.hcl that builds every Lambda service of a uv workspace.",
 )
 
 RootOption = Annotated[
-    Path, typer.Option("--root", help="Workspace root (the folder with uv.lock).")
+    Path | None,
+    typer.Option(
+        "--root",
+        help="Workspace root (the folder with uv.lock), taken as it is. "
+        "Default: found from the current folder, as uv finds it.",
+    ),
 ]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace files uvbake did not write (no generated line).")
+]
+
+
+class TextFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+class MatrixFormat(str, enum.Enum):
+    json = "json"
+    github = "github"
+
+
+FormatOption = Annotated[TextFormat, typer.Option("--format", help="text or json.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", hidden=True, help="Deprecated: use --format json.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"uvbake {__version__}")
+        raise typer.Exit(0)
+
+
+def _folder(option: str, value: Path | None) -> Path | None:
+    if value is not None and not value.is_dir():
+        raise typer.BadParameter(f"'{value}' is not a folder", param_hint=option)
+    return value
 
 
 @app.callback()
@@ -30,20 +71,68 @@ def _options(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show the traceback of an internal error.")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only errors and the data asked for.")
+    ] = False,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--directory",
+            help="Change to this folder before running the command (as uv --directory).",
+        ),
+    ] = None,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            help="Find the workspace from this folder instead of the current one "
+            "(as uv --project); other paths stay relative to the current folder.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_version, help="Print the version."),
+    ] = False,
 ) -> None:
-    ctx.obj = Options(verbose=verbose)
+    folder = _folder("--directory", directory)
+    if folder is not None:
+        os.chdir(folder)
+    ctx.obj = Options(verbose=verbose, quiet=quiet, project=_folder("--project", project))
+    commands.QUIET = quiet
 
 
 @dataclass(frozen=True)
 class Options:
-    """The options every command takes, given before the command's name."""
+    """The options every command takes (main moves them before the command's name)."""
 
     verbose: bool = False
+    quiet: bool = False
+    project: Path | None = None
+
+
+def _global(ctx: typer.Context) -> Options:
+    options = ctx.find_root().obj
+    return options if isinstance(options, Options) else Options()
 
 
 def _handled(ctx: typer.Context) -> AbstractContextManager[Outcome]:
-    options = ctx.find_root().obj
-    return handled(verbose=isinstance(options, Options) and options.verbose)
+    return handled(verbose=_global(ctx).verbose)
+
+
+def _root(ctx: typer.Context, root: Path | None) -> Path:
+    """--root as given, else the workspace found from --project or the current folder."""
+    if root is not None:
+        return root
+    start = _global(ctx).project or Path.cwd()
+    found = find_root(start)
+    here = Path.cwd().resolve()
+    return Path(os.path.relpath(found, here)) if found.is_relative_to(here) else found
+
+
+def _as_json(fmt: TextFormat, deprecated_json: bool) -> bool:
+    if deprecated_json:
+        print("uvbake: warning: --json is deprecated; use --format json", file=sys.stderr)
+    return deprecated_json or fmt is TextFormat.json
 
 
 def _exit(code: int) -> None:
@@ -53,40 +142,46 @@ def _exit(code: int) -> None:
 @app.command()
 def generate(
     ctx: typer.Context,
-    root: RootOption = Path("."),
+    root: RootOption = None,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if stale.")
     ] = False,
     stdout: Annotated[
         bool, typer.Option("--stdout", help="Print the generated files instead of writing.")
     ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Write docker-bake.hcl and uvbake.Dockerfile for the workspace."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.generate(root=root, check=check, stdout=stdout)
+        outcome.code = commands.generate(
+            root=_root(ctx, root), check=check, stdout=stdout, force=force
+        )
     _exit(outcome.code)
 
 
 @app.command("list")
 def list_command(
     ctx: typer.Context,
-    root: RootOption = Path("."),
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    root: RootOption = None,
+    fmt: FormatOption = TextFormat.text,
+    as_json: JsonOption = False,
     layers: Annotated[
         bool, typer.Option("--layers", help="Each image's layers, packages and bytes.")
     ] = False,
 ) -> None:
     """Show the services, their local libraries, handlers, platforms and layers."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.list_(root=root, as_json=as_json, layers=layers)
+        outcome.code = commands.list_(
+            root=_root(ctx, root), as_json=_as_json(fmt, as_json), layers=layers
+        )
     _exit(outcome.code)
 
 
 @app.command("check")
-def check_command(ctx: typer.Context, root: RootOption = Path(".")) -> None:
+def check_command(ctx: typer.Context, root: RootOption = None) -> None:
     """Report undeclared imports, stale files, broken handlers and name conflicts."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.check(root=root)
+        outcome.code = commands.check(root=_root(ctx, root))
     _exit(outcome.code)
 
 
@@ -99,12 +194,15 @@ SinceOption = Annotated[
 def affected(
     ctx: typer.Context,
     since: SinceOption,
-    root: RootOption = Path("."),
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    root: RootOption = None,
+    fmt: FormatOption = TextFormat.text,
+    as_json: JsonOption = False,
 ) -> None:
     """Print the services whose image changes between --since and the working tree."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.affected(root=root, since=since, as_json=as_json)
+        outcome.code = commands.affected(
+            root=_root(ctx, root), since=since, as_json=_as_json(fmt, as_json)
+        )
     _exit(outcome.code)
 
 
@@ -118,33 +216,92 @@ def matrix(
         int | None, typer.Option("--shards", help="Pack the services into this many jobs.")
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="json, or github (matrix=... for $GITHUB_OUTPUT).")
-    ] = "json",
-    root: RootOption = Path("."),
+        MatrixFormat,
+        typer.Option("--format", help="json, or github (matrix=... for $GITHUB_OUTPUT)."),
+    ] = MatrixFormat.json,
+    root: RootOption = None,
 ) -> None:
     """Print a GitHub Actions build matrix of the (affected) services."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.matrix(root=root, since=since, shards=shards, fmt=fmt)
+        outcome.code = commands.matrix(
+            root=_root(ctx, root), since=since, shards=shards, fmt=fmt.value
+        )
     _exit(outcome.code)
 
 
-ci_app = typer.Typer(no_args_is_help=True, help="Write CI workflows that build the services.")
+ci_app = typer.Typer(
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Write CI workflows that build the services.",
+)
 app.add_typer(ci_app, name="ci")
 
 
 @ci_app.command("github")
 def ci_github(
     ctx: typer.Context,
-    root: RootOption = Path("."),
+    root: RootOption = None,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if stale.")
     ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Write .github/workflows/uvbake.yml."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.ci_github(root=root, check=check)
+        outcome.code = commands.ci_github(root=_root(ctx, root), check=check, force=force)
     _exit(outcome.code)
 
 
-def main() -> None:
-    app()
+def _click_exceptions() -> Any:
+    """click's exceptions as typer raises them: its own copy of click from typer 0.26 on."""
+    try:
+        return importlib.import_module("typer._click.exceptions")
+    except ImportError:  # pragma: no cover - typer before 0.26
+        return importlib.import_module("click.exceptions")
+
+
+GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose"})
+GLOBAL_VALUES = frozenset({"--directory", "--project"})
+
+
+def global_first(argv: list[str]) -> list[str]:
+    """`argv` with the global options moved before the command's name, so that they may
+    come anywhere, as uv's do (`uvbake generate -q` is `uvbake -q generate`)."""
+    front: list[str] = []
+    rest: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            rest += [token, *tokens]
+            break
+        name = token.split("=", 1)[0]
+        if token in GLOBAL_FLAGS or (name in GLOBAL_VALUES and "=" in token):
+            front.append(token)
+        elif token in GLOBAL_VALUES:
+            value = next(tokens, None)
+            front += [token] if value is None else [token, value]
+        else:
+            rest.append(token)
+    return [*front, *rest]
+
+
+def main() -> int:
+    """The `uvbake` script: usage errors are one line and exit code 2, as uv's are; with no
+    arguments it prints the help, with exit code 2 too."""
+    exceptions = _click_exceptions()
+    try:
+        code = app(args=global_first(sys.argv[1:]), standalone_mode=False)
+    except exceptions.NoArgsIsHelpError as exc:
+        print(exc.format_message(), file=sys.stderr)
+        return USAGE
+    except exceptions.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "uvbake"
+        problem = exc.format_message().rstrip(".")
+        print(
+            f"uvbake: error: {one_line(where, problem, f'see `{where} --help`')}", file=sys.stderr
+        )
+        return USAGE
+    except (exceptions.Abort, typer.Abort, KeyboardInterrupt):
+        print("uvbake: aborted", file=sys.stderr)
+        return 130
+    return code if isinstance(code, int) else 0

@@ -7,11 +7,12 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from .errors import UvbakeError
+from .errors import UvbakeError, one_line
 
 DEFAULT_SERVICES = ("services/*",)
 DEFAULT_LIBRARIES = ("services/common/*",)
@@ -20,13 +21,19 @@ DEFAULT_PLATFORM = "linux/arm64"
 MACHINES: Mapping[str, str] = {"linux/arm64": "aarch64", "linux/amd64": "x86_64"}
 PLATFORMS = tuple(MACHINES)
 UV_VERSION = "0.13.9"
-LAMBDA_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+LAMBDA_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+# When AWS Lambda deprecated (or deprecates) each Python runtime: the "deprecation date" column
+# of the supported-runtimes table in the AWS Lambda Developer Guide, "Lambda runtimes"
+# (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Update it from that table.
+DEPRECATED: Mapping[str, date] = {"3.9": date(2025, 12, 15), "3.10": date(2026, 10, 31)}
 IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]*")
 GLIBC = re.compile(r"2\.(1[7-9]|[2-9][0-9])")
 HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
 # A function's name: the bake target of a member's function is "<service>-<function>".
 FUNCTION_NAME = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?")
 DEFAULT_REGISTRY = "local"
+DEFAULT_BAKE_FILE = "docker-bake.hcl"
+BAKE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.hcl")
 # Third-party layers per image at most; past it an image's smallest ones are merged.
 DEFAULT_MAX_LAYERS = 16
 LAMBDA_BASE_IMAGE = "public.ecr.aws/lambda/python:{python}"
@@ -53,7 +60,55 @@ ROOT_KEYS: Mapping[str, tuple[str, Any]] = {
     "native-builds": _BOOL,
     "glibc": _STR,
     "max-layers": ("a whole number from 2 to 100", lambda v: type(v) is int and 2 <= v <= 100),
+    "bake-file": _STR,
 }
+# An example of each key, for the error that says what its value must be.
+EXAMPLES: Mapping[str, str] = {
+    "services": 'services = ["services/*"]',
+    "libraries": 'libraries = ["services/common/*"]',
+    "python": 'python = "3.13"',
+    "platform": 'platform = "linux/arm64"',
+    "base-image": 'base-image = "public.ecr.aws/lambda/python:3.13"',
+    "uv-image": f'uv-image = "ghcr.io/astral-sh/uv:{UV_VERSION}"',
+    "registry": 'registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"',
+    "arm64-runner": 'arm64-runner = "ubuntu-24.04-arm"',
+    "native-builds": "native-builds = true",
+    "glibc": 'glibc = "2.34"',
+    "max-layers": "max-layers = 16",
+    "bake-file": 'bake-file = "uvbake.hcl"',
+    "service": "service = true",
+    "handler": 'handler = "acme_orders.main.handler"',
+    "packages": 'packages = ["acme_orders"]',
+    "functions": 'functions = { api = "acme_orders.api.handler" }',
+    "base-dockerfile": 'base-dockerfile = "docker/orders.base.Dockerfile"',
+}
+# What a TOML value is, in the words of the errors.
+TOML_TYPES = (
+    (bool, "true or false"),
+    (str, "a string"),
+    (int, "a whole number"),
+    (float, "a number with a fraction"),
+    (list, "a list"),
+    (dict, "a table"),
+)
+
+
+def toml_type(value: Any) -> str:
+    return next((name for kind, name in TOML_TYPES if isinstance(value, kind)), "a date or time")
+
+
+def found(value: Any) -> str:
+    """What a wrong value is: a number or boolean as written, else its TOML type."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        odd = next((item for item in value if not isinstance(item, str)), None)
+        return "a list" if odd is None else f"a list holding {found(odd)}"
+    return toml_type(value)
+
+
 MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
     "service": _BOOL,
     "handler": _STR,
@@ -77,14 +132,26 @@ def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> di
             raise UvbakeError(where, f"unknown key '{key}' in [tool.uvbake]", hint)
         kind, check = keys[key]
         if not check(raw[key]):
-            raise UvbakeError(where, f"[tool.uvbake] {key} must be {kind}", f"set {key} to {kind}")
+            example = EXAMPLES.get(key)
+            raise UvbakeError(
+                where,
+                f"[tool.uvbake] {key} must be {kind}, not {found(raw[key])}",
+                f"write it as {example}" if example else f"set {key} to {kind}",
+            )
     for key in ("base-image", "uv-image", "registry"):
         if key in raw and not IMAGE_REF.fullmatch(raw[key]):
             raise UvbakeError(
                 where,
                 f"[tool.uvbake] {key} {raw[key]!r} is not an image reference",
-                "use letters, digits and . _ - / : @ only",
+                "use ASCII letters, digits and . _ - / : @ only",
             )
+    bake_file = raw.get("bake-file")
+    if bake_file is not None and not BAKE_FILE.fullmatch(bake_file):
+        raise UvbakeError(
+            where,
+            f"[tool.uvbake] bake-file {bake_file!r} is not a file name ending in .hcl",
+            'write it as bake-file = "uvbake.hcl" (ASCII letters, digits and . _ -, in the root)',
+        )
     glibc = raw.get("glibc")
     if glibc is not None and not GLIBC.fullmatch(glibc):
         raise UvbakeError(
@@ -120,6 +187,10 @@ class Settings:
     native_builds: bool = True
     # Whether [tool.uvbake] services is set (else members are also found by their handlers).
     services_given: bool = False
+    # Where `python` comes from: pyproject.toml, .python-version or uv.lock (requires-python).
+    python_from: str = "pyproject.toml"
+    # The generated bake file's name, in the workspace root.
+    bake_file: str = DEFAULT_BAKE_FILE
 
 
 @dataclass(frozen=True)
@@ -192,8 +263,10 @@ def settings(
 ) -> Settings:
     """The workspace settings of a validated root [tool.uvbake] table. `python_version_file`
     is the text of .python-version, if the workspace has one."""
-    python = _python(raw, python_version_file, requires_python)
+    python, python_from = _python(raw, python_version_file, requires_python)
     return Settings(
+        python_from=python_from,
+        bake_file=raw.get("bake-file", DEFAULT_BAKE_FILE),
         services=tuple(raw.get("services", DEFAULT_SERVICES)),
         libraries=tuple(raw.get("libraries", DEFAULT_LIBRARIES)),
         python=python,
@@ -215,9 +288,25 @@ def lambda_glibc(python: str) -> str:
     return "2.34" if tuple(int(p) for p in python.split(".")) >= (3, 12) else "2.26"
 
 
+def deprecation(settings: Settings, *, today: date | None = None) -> str | None:
+    """A warning when the workspace's Python is a Lambda runtime deprecated by `today`."""
+    since = DEPRECATED.get(settings.python)
+    if since is None or since > (today or date.today()):
+        return None
+    newest = LAMBDA_PYTHONS[-1]
+    return one_line(
+        settings.python_from,
+        f"Python {settings.python} is a deprecated Lambda runtime (python{settings.python} "
+        f"since {since.isoformat()}: no more security patches)",
+        f'move to a supported one, such as python = "{newest}"',
+    )
+
+
 def _python(
     raw: Mapping[str, Any], python_version_file: str | None, requires_python: str | None
-) -> str:
+) -> tuple[str, str]:
+    """The Python of every image and where it comes from: [tool.uvbake] python, else
+    .python-version, else the newest Lambda Python that requires-python allows."""
     if "python" in raw:
         value = str(raw["python"])
         where = "pyproject.toml"
@@ -230,9 +319,9 @@ def _python(
             spec = SpecifierSet(requires_python or "")
         except InvalidSpecifier:
             spec = SpecifierSet()
-        for candidate in LAMBDA_PYTHONS:
+        for candidate in reversed(LAMBDA_PYTHONS):
             if spec.contains(f"{candidate}.0") or spec.contains(f"{candidate}.99"):
-                return candidate
+                return candidate, "uv.lock"
         raise UvbakeError(
             "uv.lock",
             f"requires-python {requires_python!r} allows no Lambda Python",
@@ -245,4 +334,4 @@ def _python(
             f"Python {value!r} is not a Lambda Python runtime",
             f"use one of {', '.join(LAMBDA_PYTHONS)}",
         )
-    return minor
+    return minor, where

@@ -221,7 +221,7 @@ def check_safe(path: str, *, where: str) -> None:
         raise UvbakeError(
             where,
             f"path {path!r} has characters uvbake will not put in a Dockerfile",
-            "rename it to letters, digits and . _ - + @",
+            "rename it to ASCII letters, digits and . _ - + @",
         )
 
 

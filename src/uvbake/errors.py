@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 USER_ERROR = 1
+USAGE = 2
 BUG = 3
 
 

@@ -7,7 +7,7 @@ import functools
 import re
 from collections import deque
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,11 @@ class LockedPackage:
     optional: Mapping[str, tuple[LockedDep, ...]]
     wheels: tuple[LockedFile, ...] = ()
     sdist: LockedFile | None = None
+    # The text of its [package.metadata] tables (the requirements as declared), kept for
+    # workspace members only and parsed by lockcheck; "" when the lock has none for it.
+    metadata: str = ""
+    # The groups of its [package.dev-dependencies] table.
+    dev_groups: tuple[str, ...] = ()
 
     @property
     def source_kind(self) -> str:
@@ -71,6 +76,8 @@ class Lock:
     members: frozenset[str]
     packages: tuple[LockedPackage, ...]
     display: str = "uv.lock"
+    # The [manifest] table as parsed (members, constraints, overrides, dependency-groups...).
+    manifest: Mapping[str, Any] = field(default_factory=dict)
 
     @cached_property
     def unpinnable(self) -> frozenset[str]:
@@ -190,6 +197,7 @@ def load_lock(path: Path, *, display: str) -> Lock:
         name = canonicalize_name(raw["name"])
         source = raw.get("source", {})
         optional = raw.get("optional-dependencies", {})
+        dev = raw.get("dev-dependencies", {})
         if not isinstance(source, dict) or not isinstance(optional, dict):
             raise UvbakeError(display, f"package '{name}' has a malformed entry", RELOCK)
         packages.append(
@@ -203,6 +211,8 @@ def load_lock(path: Path, *, display: str) -> Lock:
                     for k, v in sorted(optional.items())
                 },
                 **_package_files(block),
+                metadata=_metadata_text(block) if _source_tree(source) else "",
+                dev_groups=tuple(sorted(dev)) if isinstance(dev, dict) else (),
             )
         )
     manifest = data.get("manifest", {})
@@ -215,7 +225,22 @@ def load_lock(path: Path, *, display: str) -> Lock:
         members=frozenset(canonicalize_name(m) for m in members),
         packages=tuple(packages),
         display=display,
+        manifest=manifest if isinstance(manifest, dict) else {},
     )
+
+
+METADATA = re.compile(r"^\[package\.metadata\]$", re.M)
+
+
+def _source_tree(source: Any) -> bool:
+    trees = ("editable", "virtual", "directory")
+    return isinstance(source, dict) and any(k in source for k in trees)
+
+
+def _metadata_text(block: str) -> str:
+    """A block's [package.metadata] tables, which uv writes last in a [[package]] block."""
+    found = METADATA.search(block)
+    return block[found.start() :] if found else ""
 
 
 def _package_files(block: str) -> dict[str, Any]:

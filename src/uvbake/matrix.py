@@ -12,6 +12,8 @@ from .planner import Plan, ServicePlan
 
 FORMATS = ("json", "github")
 DEFAULT_RUNNER = "ubuntu-latest"
+# GitHub Actions runs at most this many jobs from one matrix.
+MAX_JOBS = 256
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,20 @@ def _runner(plan: Plan, service: ServicePlan) -> str | None:
 
 
 def matrix(plan: Plan, *, services: Iterable[str], shards: int | None) -> dict[str, Any]:
-    """GitHub's `{"include": [...]}` for the named services (in plan order)."""
+    """GitHub's `{"include": [...]}` for the named services (in plan order), of at most
+    MAX_JOBS entries."""
+    data = _matrix(plan, services=services, shards=shards)
+    jobs = len(data["include"])
+    if jobs > MAX_JOBS:
+        raise UvbakeError(
+            "uvbake matrix",
+            f"{jobs} jobs are more than the {MAX_JOBS} GitHub Actions runs from one matrix",
+            f"pack the services into fewer jobs with --shards {MAX_JOBS} (or fewer)",
+        )
+    return data
+
+
+def _matrix(plan: Plan, *, services: Iterable[str], shards: int | None) -> dict[str, Any]:
     wanted = set(services)
     chosen = [s for s in plan.services if s.name in wanted]
     if shards is not None:

@@ -162,7 +162,7 @@ def _check_path(member: Member) -> None:
         raise UvbakeError(
             member.pyproject,
             f"folder {member.path.as_posix()!r} has characters uvbake will not put in a Dockerfile",
-            "rename the folder to letters, digits and . _ - + @",
+            "rename the folder to ASCII letters, digits and . _ - + @",
         )
 
 

@@ -212,9 +212,10 @@ def render(plan: Plan) -> dict[str, str]:
         "libraries": [_library_context(plan, lib) for lib in plan.shipped],
         "services": [_service_context(plan, s) for s in plan.services],
         "targets": [t for s in plan.services for t, _ in s.targets],
+        "user_dockerignore": (plan.workspace.dockerignore or "").strip("\n"),
     }
     return {
-        BAKEFILE: env.get_template("docker-bake.hcl.j2").render(context),
+        settings.bake_file: env.get_template("docker-bake.hcl.j2").render(context),
         DOCKERFILE: env.get_template("Dockerfile.j2").render(context),
         DOCKERIGNORE: env.get_template("dockerignore.j2").render(context),
     }

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from . import __version__
+from .config import DEFAULT_BAKE_FILE
 from .planner import Plan
 
 WORKFLOW = ".github/workflows/uvbake.yml"
@@ -92,9 +93,16 @@ def _plan_job(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _bake(workdir: str, **options: Any) -> dict[str, Any]:
-    """The inputs of docker/bake-action: local files, run in the workspace folder."""
-    return {"source": ".", **({"workdir": workdir} if workdir else {}), **options}
+def _bake(plan: Plan, workdir: str, **options: Any) -> dict[str, Any]:
+    """docker/bake-action's inputs: local files, run in the workspace folder; `files` when
+    the bake file has another name."""
+    name = plan.workspace.settings.bake_file
+    return {
+        "source": ".",
+        **({"workdir": workdir} if workdir else {}),
+        **({} if name == DEFAULT_BAKE_FILE else {"files": name}),
+        **options,
+    }
 
 
 def _build_job(plan: Plan, workdir: str) -> dict[str, Any]:
@@ -114,7 +122,7 @@ def _build_job(plan: Plan, workdir: str) -> dict[str, Any]:
                 {
                     "name": "Build ${{ matrix.service }}",
                     "uses": BAKE,
-                    "with": _bake(workdir, targets="${{ matrix.target }}", push=False),
+                    "with": _bake(plan, workdir, targets="${{ matrix.target }}", push=False),
                 },
             ),
         ],
@@ -151,7 +159,7 @@ def _release_job(plan: Plan, workdir: str) -> dict[str, Any]:
                 {
                     "name": "Build and push every service",
                     "uses": BAKE,
-                    "with": _bake(workdir, targets="release", push=True),
+                    "with": _bake(plan, workdir, targets="release", push=True),
                 },
             ),
         ],

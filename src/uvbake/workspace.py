@@ -13,7 +13,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from . import config, globs
+from . import config, globs, lockcheck
 from .errors import UvbakeError, one_line
 from .lock import RELOCK, Lock, LockedPackage, index_urls, load_lock
 from .tomlfile import read_toml, table
@@ -78,6 +78,8 @@ class Workspace:
     indexes: tuple[Index, ...] = ()
     missing: frozenset[str] = frozenset()
     warnings: tuple[str, ...] = ()
+    # The text of the root's .dockerignore, merged into the generated one; None without one.
+    dockerignore: str | None = None
 
     @cached_property
     def _by_name(self) -> dict[str, Member]:
@@ -293,7 +295,7 @@ def _load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set
         raise UvbakeError(
             where,
             f"[project] name {name!r} is not a valid project name",
-            "use letters, digits and . _ - (starting and ending with a letter or digit)",
+            "use ASCII letters, digits and . _ - (starting and ending with a letter or digit)",
         )
     deps = _requirements(project.get("dependencies", []), where=where)
     sources = _workspace_sources(data) | root_sources
@@ -394,17 +396,25 @@ def load(root: Path) -> Workspace:
     missing = _missing_members(root, lock, set(by_name), globbed=globbed)
     _check_globbed(globbed, missing=missing.values(), where="pyproject.toml")
     _check_workspace_sources(by_name, missing=set(missing))
+    names = {path: m.name for path, m in zip(loaded, members, strict=True)}
+    declared = lockcheck.declared_members(root, loaded, names)
+    problem = lockcheck.stale(root, declared, lock, root_data=data)
+    if problem is not None:
+        raise problem
+    settings = config.settings(
+        raw,
+        python_version_file=_read_text(root / ".python-version"),
+        requires_python=lock.requires_python,
+    )
+    deprecated = config.deprecation(settings)
     return Workspace(
         root=root,
         members=tuple(
             _with_locked_version(m, lock) for m in sorted(by_name.values(), key=_member_order)
         ),
         lock=lock,
-        settings=config.settings(
-            raw,
-            python_version_file=_read_text(root / ".python-version"),
-            requires_python=lock.requires_python,
-        ),
+        settings=settings,
+        dockerignore=_read_text(root / ".dockerignore"),
         indexes=tuple(indexes),
         missing=frozenset(missing),
         warnings=tuple(
@@ -414,7 +424,8 @@ def load(root: Path) -> Workspace:
                 "services that need it cannot be planned until the folder exists",
             )
             for name, path in sorted(missing.items())
-        ),
+        )
+        + ((deprecated,) if deprecated else ()),
     )
 
 

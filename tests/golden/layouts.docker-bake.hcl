@@ -86,9 +86,11 @@ target "acme-billing" {
     "${REGISTRY}/acme-billing:${TAG}",
     "${REGISTRY}/acme-billing:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
+  # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=acme-billing"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/acme-billing:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=acme-billing,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/acme-billing:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
@@ -114,9 +116,11 @@ target "notify" {
     "${REGISTRY}/notify:${TAG}",
     "${REGISTRY}/notify:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
+  # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=notify"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/notify:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=notify,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/notify:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
@@ -142,9 +146,11 @@ target "acme-ledger" {
     "${REGISTRY}/acme-ledger:${TAG}",
     "${REGISTRY}/acme-ledger:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
+  # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=acme-ledger"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/acme-ledger:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=acme-ledger,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/acme-ledger:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []

@@ -86,9 +86,11 @@ target "api" {
     "${REGISTRY}/api:${TAG}",
     "${REGISTRY}/api:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
+  # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=api"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/api:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=api,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/api:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
@@ -114,9 +116,11 @@ target "worker" {
     "${REGISTRY}/worker:${TAG}",
     "${REGISTRY}/worker:${VERSION}",
   ]
+  # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
+  # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=worker"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/worker:buildcache",
-  ] : []
+  ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=worker,mode=max"] : CACHE == "registry" ? [
     "type=registry,ref=${REGISTRY}/worker:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []

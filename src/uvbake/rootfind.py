@@ -1,0 +1,63 @@
+"""Finding the workspace root as uv does: from a folder, the nearest project (a folder with a
+pyproject.toml), then the nearest folder at or above it whose pyproject.toml has a
+[tool.uv.workspace] that includes that project."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+from . import globs
+
+BROKEN: dict[str, Any] = {}
+
+
+def _workspace(folder: Path) -> dict[str, Any] | None:
+    """The [tool.uv.workspace] table of folder/pyproject.toml, None without one, or BROKEN
+    when the file is there but cannot be read as TOML."""
+    path = folder / "pyproject.toml"
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return BROKEN
+    table = data.get("tool", {}).get("uv", {}).get("workspace")
+    return table if isinstance(table, dict) else None
+
+
+def _includes(workspace: dict[str, Any], rel: str) -> bool:
+    members = workspace.get("members", [])
+    exclude = workspace.get("exclude", [])
+    if not isinstance(members, list) or not isinstance(exclude, list):
+        return False
+    patterns = [p for p in members if isinstance(p, str)]
+    if not any(globs.matches(p, rel) for p in patterns):
+        return False
+    return not any(isinstance(p, str) and globs.excludes(p, rel) for p in exclude)
+
+
+def find_root(start: Path) -> Path:
+    """The workspace root for `start`, or `start` itself when no workspace includes it (and
+    loading it then names what is missing)."""
+    start = start.resolve()
+    project = next((d for d in (start, *start.parents) if (d / "pyproject.toml").is_file()), None)
+    if project is None:
+        return start
+    for folder in (project, *project.parents):
+        workspace = _workspace(folder)
+        if workspace is None:
+            continue
+        if workspace is BROKEN:
+            if folder == project:
+                continue  # the workspace above it, if any, names the problem
+            return folder  # loading it names the problem
+        if folder == project or _includes(workspace, project.relative_to(folder).as_posix()):
+            return folder
+    return start

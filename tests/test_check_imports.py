@@ -1,0 +1,159 @@
+"""`uvbake check` maps import names to distributions it has not installed (through the wheels
+uv unpacked for the lock's pins, else a table of well-known names), leaves alone what the
+Lambda runtime provides, and accepts a finding marked with `# uvbake: ignore[...]`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from helpers import Locked, build_tree, lock_text, seed_lock_packages, seed_workspace, uvbake
+from uvbake.check import undeclared_imports
+from uvbake.planner import plan
+from uvbake.workspace import load
+
+MAIN = "services/api/src/api/main.py"
+API = "services/api/pyproject.toml"
+
+
+def with_import(root: Path, line: str) -> Path:
+    build_tree(root, {MAIN: f"{line}\n\n\ndef handler(event, context):\n    return 1\n"})
+    return root
+
+
+def findings(root: Path) -> list[str]:
+    return [f.line() for f in undeclared_imports(plan(load(root)), distributions={})]
+
+
+def test_well_known_import_names_without_an_environment(tmp_path: Path) -> None:
+    root = with_import(seed_workspace(tmp_path), "import yaml")
+    assert findings(root) == [
+        f"{MAIN}:1: service 'api' imports 'yaml' (distribution pyyaml) but does not declare "
+        f'it; add "pyyaml" to [project] dependencies of {API}'
+    ]
+
+
+def test_import_names_from_the_wheels_uv_unpacked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """acme-yamlish ships the import package `yamlish_core`: only its wheel says so."""
+    from uv import find_uv_bin
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    path = wheels / "acme_yamlish-1.0-py3-none-any.whl"
+    info = "acme_yamlish-1.0.dist-info"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("yamlish_core/__init__.py", "")
+        archive.writestr(
+            f"{info}/METADATA", "Metadata-Version: 2.1\nName: acme-yamlish\nVersion: 1.0\n"
+        )
+        archive.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+        archive.writestr(f"{info}/RECORD", "")
+    cache = tmp_path / "uv-cache"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
+    done = subprocess.run(
+        [
+            find_uv_bin(),
+            "pip",
+            "install",
+            "--offline",
+            "--cache-dir",
+            str(cache),
+            "--python",
+            sys.executable,
+            "--target",
+            str(tmp_path / "t"),
+            "--find-links",
+            str(wheels),
+            "acme-yamlish",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    root = seed_workspace(tmp_path / "ws")
+    build_tree(
+        root,
+        {
+            "uv.lock": lock_text(
+                [
+                    *(p for p in seed_lock_packages() if p.name != "api"),
+                    Locked(
+                        "api",
+                        version="0.1.0",
+                        source='{ editable = "services/api" }',
+                        deps=["common-models", "httpx", "acme-yamlish"],
+                    ),
+                    Locked("acme-yamlish"),
+                ]
+            ),
+        },
+    )
+    with_import(root, "import yamlish_core")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
+    assert [line.split(" but ")[0] for line in findings(root)] == [
+        f"{MAIN}:1: service 'api' imports 'yamlish_core' (distribution yamlish-core)"
+    ]
+    monkeypatch.setenv("UV_CACHE_DIR", str(cache))
+    assert findings(root) == []  # it is acme-yamlish, which api pins
+
+
+def test_runtime_provided_packages_are_not_flagged(tmp_path: Path) -> None:
+    root = with_import(seed_workspace(tmp_path), "import boto3\nimport botocore.session")
+    assert findings(root) == []
+
+
+def test_runtime_provided_packages_count_once_the_service_pins_one(tmp_path: Path) -> None:
+    root = with_import(seed_workspace(tmp_path), "import boto3")
+    build_tree(
+        root,
+        {
+            "uv.lock": lock_text(
+                [
+                    *(p for p in seed_lock_packages() if p.name != "api"),
+                    Locked(
+                        "api",
+                        version="0.1.0",
+                        source='{ editable = "services/api" }',
+                        deps=["common-models", "httpx", "botocore"],
+                    ),
+                    Locked("botocore"),
+                ]
+            ),
+        },
+    )
+    assert findings(root) == [
+        f"{MAIN}:1: service 'api' imports 'boto3' (distribution boto3) but does not declare "
+        f'it; add "boto3" to [project] dependencies of {API}'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("comment", "accepted"),
+    [
+        ("# uvbake: ignore[undeclared-import]", True),
+        ("# uvbake: ignore", True),
+        ("#uvbake:ignore[other, undeclared-import]", True),
+        ("# uvbake: ignore[stale]", False),
+        ("# noqa", False),
+    ],
+)
+def test_an_inline_comment_accepts_a_finding(tmp_path: Path, comment: str, accepted: bool) -> None:
+    root = with_import(seed_workspace(tmp_path), f"import yaml  {comment}")
+    assert (findings(root) == []) is accepted
+
+
+def test_check_command_honours_the_comment(tmp_path: Path) -> None:
+    root = with_import(seed_workspace(tmp_path), "import yaml  # uvbake: ignore[undeclared-import]")
+    assert uvbake("generate", cwd=root).returncode == 0
+    result = uvbake("check", cwd=root, env={"PATH": ""})
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
