@@ -17,7 +17,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from . import importnames, render, writer
-from .discovery import defines, discovered_packages, find_module, package_source, source_root
+from .discovery import discovered_packages, package_source
 from .errors import UvbakeError, one_line
 from .lock import RELOCK
 from .planner import Plan, ServicePlan
@@ -288,28 +288,6 @@ def stale_lock(root: Path) -> list[Finding]:
     return []
 
 
-def broken_handlers(plan: Plan) -> list[Finding]:
-    """An explicit [tool.uvbake] handler whose module or function does not exist."""
-    root = plan.workspace.root
-    findings = []
-    for service in plan.services:
-        member = service.member
-        if member.settings.handler is None:
-            continue
-        module, _, function = service.handler.rpartition(".")
-        path = find_module(root, member, module)
-        fix = f"fix [tool.uvbake] handler in {member.pyproject}"
-        if path is None:
-            base = source_root(root, member).as_posix()
-            problem = f"handler module '{module}' of service '{service.name}' is not in {base}"
-            findings.append(Finding(member.pyproject, problem, fix))
-        elif not defines(path, function):
-            rel = path.relative_to(root).as_posix()
-            problem = f"does not define '{function}', the handler of service '{service.name}'"
-            findings.append(Finding(rel, problem, f"define it or {fix}"))
-    return findings
-
-
 def name_conflicts(plan: Plan) -> list[Finding]:
     """Service names that collide with another bake target or group of the generated file."""
     return [Finding.of(error) for error in render.name_conflicts(plan)]
@@ -322,7 +300,6 @@ def check(plan: Plan) -> list[Finding]:
     conflicts = name_conflicts(plan)
     return [
         *conflicts,
-        *broken_handlers(plan),
         *undeclared_imports(plan, distributions=distributions(root)),
         *([] if conflicts else stale_files(root, render.render(plan))),
         *stale_lock(root),

@@ -13,7 +13,7 @@ from . import discovery
 from .errors import UvbakeError
 from .lock import LockedPackage
 from .tomlfile import read_toml
-from .workspace import Member, Workspace, _load_member
+from .workspace import Member, Workspace, load_member
 
 FOLDER_SOURCES = ("editable", "directory")
 
@@ -60,7 +60,7 @@ def path_members(
         path = ws.root / folder
         display = f"{folder}/pyproject.toml"
         data = read_toml(path / "pyproject.toml", display=display, fix="run `uv lock` again")
-        out[package.name] = _load_member(ws.root, path, data, set())
+        out[package.name] = load_member(ws.root, path, data, set())
     return out
 
 

@@ -170,7 +170,8 @@ def _indexes(data: dict[str, Any], *, where: str) -> list[Index]:
     return out
 
 
-def _load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[str]) -> Member:
+def load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[str]) -> Member:
+    """The Member record of the pyproject.toml `data` of the folder `path` under `root`."""
     rel = PurePosixPath(path.relative_to(root).as_posix()) if path != root else ROOT
     where = (rel / "pyproject.toml").as_posix()
     project = data.get("project")
@@ -266,7 +267,7 @@ def load(root: Path) -> Workspace:
         loaded[path] = read_toml(
             path / "pyproject.toml", display=f"{rel}/pyproject.toml", fix="create it"
         )
-    members = [_load_member(root, p, d, root_sources) for p, d in loaded.items()]
+    members = [load_member(root, p, d, root_sources) for p, d in loaded.items()]
     indexes = _indexes(data, where="pyproject.toml")
     for member in sorted(members, key=_member_order):
         if not member.is_root:
