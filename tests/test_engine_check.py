@@ -78,11 +78,10 @@ def test_bake_call_check_reports_a_warning_it_finds(tmp_path: Path) -> None:
     env = _current_env()
     root = _workspace("example", tmp_path)
     dockerfile = root / "uvbake.Dockerfile"
-    dockerfile.write_text(
-        dockerfile.read_text().replace(
-            "FROM ${UV_IMAGE} AS uvbake.uv", "FROM ${UV_IMAGE} as uvbake.uv"
-        )
-    )
+    text = dockerfile.read_text()
+    stage = " AS uvbake.builder-native\n"
+    assert stage in text
+    dockerfile.write_text(text.replace(stage, " as uvbake.builder-native\n"))
     result = _check(root, env)
     assert result.returncode != 0
     assert "FromAsCasing" in result.stdout + result.stderr

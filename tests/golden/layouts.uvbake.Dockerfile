@@ -142,14 +142,15 @@ COPY services/billing-api/src/billing_rules /uvbake/out/var/task/billing_rules
 RUN python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task
 
 FROM ${BASE_IMAGE} AS svc-acme-billing.base
-# The service pins its own six: the base image's copies leave its
-# site-packages first, by their RECORD files, so that one .dist-info of each remains. This
-# step runs on the target platform: it alone is emulated on another machine.
+# The service pins its own copy of what the base image ships in site-packages:
+# six.
+# The base's copies leave first, by their RECORD files, so that one .dist-info of each
+# remains. This step runs on the target platform: it alone is emulated on another machine.
 RUN python3 - /var/lang/lib/python3.13/site-packages six <<'PY'
 import os, re, shutil, sys
 site, names, touched = sys.argv[1], set(sys.argv[2:]), set()
 for info in sorted(os.listdir(site)):
-    name = re.sub(r"[-_.]+", "-", info.rsplit("-", 1)[0]).lower()
+    name = re.sub(r"[-_.]+", "-", info.split("-", 1)[0]).lower()  # NAME-VERSION.dist-info
     if not info.endswith(".dist-info") or name not in names:
         continue
     with open(os.path.join(site, info, "RECORD"), encoding="utf-8") as record:
