@@ -138,6 +138,14 @@ def test_each_distribution_is_stored_in_one_layer_and_builds_are_reproducible(
     assert {d: len(holders[d]) for d in third_party} == {d: 1 for d in third_party}
 
 
+def _root(name: str) -> str:
+    """The root pyproject.toml of a workspace whose members are services/*."""
+    return (
+        f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n\n'
+        '[tool.uv.workspace]\nmembers = ["services/*"]\n\n[tool.uvbake]\npython = "3.13"\n'
+    )
+
+
 def _lock_and_generate(root: Path) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
     env["UV_PYTHON_DOWNLOADS"] = "never"
@@ -159,18 +167,7 @@ def _emulated_workspace(root: Path) -> Path:
     build_tree(
         root,
         {
-            "pyproject.toml": """
-                [project]
-                name = "cross"
-                version = "0.1.0"
-                requires-python = ">=3.11"
-
-                [tool.uv.workspace]
-                members = ["services/*"]
-
-                [tool.uvbake]
-                python = "3.13"
-            """,
+            "pyproject.toml": _root("cross"),
             "services/cli/pyproject.toml": """
                 [project]
                 name = "cli"
@@ -258,18 +255,7 @@ def test_an_amd64_service_beside_arm64_ones_gets_its_own_wheels(tmp_path: Path) 
     build_tree(
         tmp_path / "ws",
         {
-            "pyproject.toml": """
-                [project]
-                name = "platforms"
-                version = "0.1.0"
-                requires-python = ">=3.11"
-
-                [tool.uv.workspace]
-                members = ["services/*"]
-
-                [tool.uvbake]
-                python = "3.13"
-            """,
+            "pyproject.toml": _root("platforms"),
             "services/arm/pyproject.toml": service.format(name="arm", extra=""),
             "services/arm/src/arm/main.py": handler,
             "services/x86/pyproject.toml": service.format(
@@ -299,18 +285,7 @@ def test_a_pinned_boto3_replaces_the_base_images_copy(tmp_path: Path) -> None:
     build_tree(
         tmp_path / "ws",
         {
-            "pyproject.toml": """
-                [project]
-                name = "sdk"
-                version = "0.1.0"
-                requires-python = ">=3.11"
-
-                [tool.uv.workspace]
-                members = ["services/*"]
-
-                [tool.uvbake]
-                python = "3.13"
-            """,
+            "pyproject.toml": _root("sdk"),
             "services/sdk/pyproject.toml": """
                 [project]
                 name = "sdk"
