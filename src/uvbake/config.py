@@ -121,6 +121,21 @@ MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
 }
 
 
+_IMAGE = (IMAGE_REF, "is not an image reference", "use ASCII letters, digits and . _ - / : @ only")
+# The string keys whose value has a shape: (pattern, what is wrong otherwise, the fix).
+SHAPES: Mapping[str, tuple[re.Pattern[str], str, str]] = {
+    "base-image": _IMAGE,
+    "uv-image": _IMAGE,
+    "registry": _IMAGE,
+    "bake-file": (
+        BAKE_FILE,
+        "is not a file name ending in .hcl",
+        'write it as bake-file = "uvbake.hcl" (ASCII letters, digits and . _ -, in the root)',
+    ),
+    "glibc": (GLIBC, "is not a glibc version", 'write it as glibc = "2.34" (2.17 or newer)'),
+}
+
+
 def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> dict[str, Any]:
     """Return `raw` checked against `keys`, or raise naming the first bad key."""
     if not isinstance(raw, dict):
@@ -138,27 +153,9 @@ def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> di
                 f"[tool.uvbake] {key} must be {kind}, not {found(raw[key])}",
                 f"write it as {example}" if example else f"set {key} to {kind}",
             )
-    for key in ("base-image", "uv-image", "registry"):
-        if key in raw and not IMAGE_REF.fullmatch(raw[key]):
-            raise UvbakeError(
-                where,
-                f"[tool.uvbake] {key} {raw[key]!r} is not an image reference",
-                "use ASCII letters, digits and . _ - / : @ only",
-            )
-    bake_file = raw.get("bake-file")
-    if bake_file is not None and not BAKE_FILE.fullmatch(bake_file):
-        raise UvbakeError(
-            where,
-            f"[tool.uvbake] bake-file {bake_file!r} is not a file name ending in .hcl",
-            'write it as bake-file = "uvbake.hcl" (ASCII letters, digits and . _ -, in the root)',
-        )
-    glibc = raw.get("glibc")
-    if glibc is not None and not GLIBC.fullmatch(glibc):
-        raise UvbakeError(
-            where,
-            f"[tool.uvbake] glibc {glibc!r} is not a glibc version",
-            'write it as glibc = "2.34" (2.17 or newer)',
-        )
+    for key, (pattern, problem, fix) in SHAPES.items():
+        if key in raw and not pattern.fullmatch(raw[key]):
+            raise UvbakeError(where, f"[tool.uvbake] {key} {raw[key]!r} {problem}", fix)
     platform = raw.get("platform")
     if platform is not None and platform not in PLATFORMS:
         raise UvbakeError(
