@@ -431,6 +431,24 @@ rt_check=$(docker run --rm --platform linux/arm64 --entrypoint /var/lang/bin/pyt
 [[ "$rt_check" == *" /var/lang/lib/python3.13/site-packages/boto3/"* ]] || die "unexpected boto3/awslambdaric in $PY_IMAGE: $rt_check"
 record "checks (linux/arm64)" "$t" "python $pyv at $prefix; boto3 $rt_check; awslambdaric imports; $uv_check"
 
+# ------------------------------------------------------------------ the other engine
+# An engine resolves FROM from its own image store before the registry: when the current
+# engine is up beside this one, its copies of the stand-in tags are replaced by the ones just
+# checked, for both platforms, so its builds never start from an older stand-in.
+if [ "${UVBAKE_ENGINE:-default}" != current ] && [ -S /run/uvbake-current/docker.sock ]; then
+  t=$(now)
+  (
+    eval "$(bash "$HERE/engine-current-up.sh" --env 2>/dev/null)" || exit 1
+    for image in "$PY_IMAGE" "$UV_IMAGE"; do
+      docker image rm -f "$image" >/dev/null 2>&1 || true
+      for platform in linux/arm64 linux/amd64; do
+        docker pull -q --platform "$platform" "$image" >/dev/null || exit 1
+      done
+    done
+  ) || die "the current engine could not pull $PY_IMAGE and $UV_IMAGE from $REGISTRY"
+  record "current engine" "$t" "stand-in images pulled from $REGISTRY"
+fi
+
 echo "== images summary =="
 printf '  %s\n' "${SUMMARY[@]}"
 echo "  cache  $CACHE"
