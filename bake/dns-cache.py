@@ -2,9 +2,11 @@
 
 Usage: python3 dns-cache.py LISTEN_ADDRESS [UPSTREAM]
 
-Answers UDP queries on LISTEN_ADDRESS:53 from a cache (60 s for answers and NXDOMAIN),
+Answers UDP queries on LISTEN_ADDRESS:53 from a cache (10 minutes for answers and NXDOMAIN),
 else from UPSTREAM (default: the first nameserver of /etc/resolv.conf), retrying a lost or
-SERVFAIL answer up to four times. Builds resolve the same few index hosts hundreds of times,
+SERVFAIL answer up to six times; one question is asked upstream once at a time, the other
+clients asking it wait for that answer; when upstream gives none, an expired answer is
+served rather than none. Builds resolve the same few index hosts hundreds of times,
 in parallel; the machine's resolver drops some of such bursts, which fails a RUN step with
 "dns error ... Try again". Standard library only; UDP only (no TCP fallback for truncated
 answers, which index hosts' A/AAAA records do not need).
@@ -18,10 +20,11 @@ import sys
 import threading
 import time
 
-TTL = 60.0
-ATTEMPTS = 4
+TTL = 600.0
+ATTEMPTS = 6
 _cache: dict[bytes, tuple[float, bytes]] = {}
 _lock = threading.Lock()
+_asking: dict[bytes, threading.Lock] = {}
 
 
 def _upstream() -> str:
@@ -38,11 +41,24 @@ def resolve(query: bytes, upstream: tuple[str, int]) -> bytes | None:
     if len(query) < 12:
         return None
     key = query[12:]  # question (and EDNS options): the same for every client asking
-    now = time.monotonic()
     with _lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] > now:
-        return query[:2] + hit[1]
+        asking = _asking.setdefault(key, threading.Lock())
+    with asking:
+        with _lock:
+            hit = _cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return query[:2] + hit[1]
+        answer = _ask(query, upstream)
+        if answer is None:
+            return query[:2] + hit[1] if hit is not None else None
+        rcode = answer[3] & 0x0F
+        if rcode in (0, 3) and not answer[2] & 0x02:  # NOERROR / NXDOMAIN, not truncated
+            with _lock:
+                _cache[key] = (time.monotonic() + TTL, answer[2:])
+        return answer
+
+
+def _ask(query: bytes, upstream: tuple[str, int]) -> bytes | None:
     for attempt in range(ATTEMPTS):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.settimeout(1.0 + attempt)
@@ -53,12 +69,9 @@ def resolve(query: bytes, upstream: tuple[str, int]) -> bytes | None:
                 continue
         if len(answer) < 12 or answer[:2] != query[:2]:
             continue
-        rcode = answer[3] & 0x0F
-        if rcode == 2:  # SERVFAIL: ask again
+        if answer[3] & 0x0F == 2:  # SERVFAIL: ask again, a little later
+            time.sleep(0.2 * (attempt + 1))
             continue
-        if rcode in (0, 3) and not answer[2] & 0x02:  # NOERROR / NXDOMAIN, not truncated
-            with _lock:
-                _cache[key] = (time.monotonic() + TTL, answer[2:])
         return answer
     return None
 
