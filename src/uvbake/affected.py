@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .closure import marker_environment, split_closure
 from .config import MACHINES
 from .errors import UvbakeError
-from .lock import Lock, load_lock, marker_environment, split_closure
+from .lock import Lock, load_lock
 from .planner import Plan, ServicePlan
 from .render import BAKEFILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from .stages import stage_digests

@@ -8,18 +8,12 @@ from collections.abc import Container
 from dataclasses import dataclass, replace
 
 from . import discovery, handlers, pathdeps, roles, wheels
+from .closure import marker_environment, runtime_closure, split_packages
 from .discovery import AppSource
 from .errors import UvbakeError
 from .handlers import Function
 from .layers import Layer, partition
-from .lock import (
-    LockedPackage,
-    git_packages,
-    local_packages,
-    marker_environment,
-    runtime_closure,
-    split_packages,
-)
+from .lock import LockedPackage, git_packages, local_packages
 from .wheels import Pin, Target
 from .workspace import Member, Workspace
 
