@@ -239,10 +239,12 @@ def lock_text(packages: Sequence[Locked], *, members: Sequence[str] | None = Non
     return "".join(out)
 
 
-def seed_lock_packages() -> list[Locked]:
-    """The [[package]] entries of seed_workspace's uv.lock."""
+def seed_lock_packages(*api_deps: str) -> list[Locked]:
+    """The [[package]] entries of seed_workspace's uv.lock; `api_deps`: more third-party
+    packages the api service depends on, each locked at 1.0.0."""
     return [
-        member_lock("api", "services/api", "common-models", "httpx", dev=["pytest"]),
+        member_lock("api", "services/api", "common-models", "httpx", *api_deps, dev=["pytest"]),
+        *(Locked(name) for name in api_deps),
         member_lock(
             "worker", "services/worker", "common-log", ("pywin32", "sys_platform == 'win32'")
         ),

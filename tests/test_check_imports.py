@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Locked, build_tree, lock_text, seed_lock_packages, seed_workspace, uvbake
+from helpers import build_tree, lock_text, seed_lock_packages, seed_workspace, uvbake
 from uvbake.check import undeclared_imports
 from uvbake.planner import plan
 from uvbake.workspace import load
@@ -84,18 +84,7 @@ def test_import_names_from_the_wheels_uv_unpacked(
     build_tree(
         root,
         {
-            "uv.lock": lock_text(
-                [
-                    *(p for p in seed_lock_packages() if p.name != "api"),
-                    Locked(
-                        "api",
-                        version="0.1.0",
-                        source='{ editable = "services/api" }',
-                        deps=["common-models", "httpx", "acme-yamlish"],
-                    ),
-                    Locked("acme-yamlish"),
-                ]
-            ),
+            "uv.lock": lock_text(seed_lock_packages("acme-yamlish")),
         },
     )
     with_import(root, "import yamlish_core")
@@ -117,18 +106,7 @@ def test_runtime_provided_packages_count_once_the_service_pins_one(tmp_path: Pat
     build_tree(
         root,
         {
-            "uv.lock": lock_text(
-                [
-                    *(p for p in seed_lock_packages() if p.name != "api"),
-                    Locked(
-                        "api",
-                        version="0.1.0",
-                        source='{ editable = "services/api" }',
-                        deps=["common-models", "httpx", "botocore"],
-                    ),
-                    Locked("botocore"),
-                ]
-            ),
+            "uv.lock": lock_text(seed_lock_packages("botocore")),
         },
     )
     assert findings(root) == [

@@ -6,11 +6,9 @@ import re
 from pathlib import Path
 
 from helpers import (
-    Locked,
     bake_blocks,
     load_hcl,
     lock_text,
-    member_lock,
     seed_lock_packages,
     seed_workspace,
 )
@@ -160,12 +158,7 @@ def test_native_builds_can_be_turned_off(tmp_path: Path) -> None:
 
 def test_a_service_pinning_the_sdk_replaces_the_base_images_copy(tmp_path: Path) -> None:
     root = seed_workspace(tmp_path)
-    packages = [p for p in seed_lock_packages() if p.name != "api"]
-    packages += [
-        member_lock("api", "services/api", "common-models", "httpx", "botocore"),
-        Locked("botocore", version="1.40.0"),
-    ]
-    (root / "uv.lock").write_text(lock_text(packages), encoding="utf-8")
+    (root / "uv.lock").write_text(lock_text(seed_lock_packages("botocore")), encoding="utf-8")
     api = root / "services/api/pyproject.toml"
     api.write_text(api.read_text(encoding="utf-8").replace('"httpx"', '"httpx", "botocore"'))
     _, files = generated_files(root)
