@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from helpers import build_tree, lock_text, seed_lock_packages, seed_workspace, uvbake
-from uvbake.check import undeclared_imports
-from uvbake.planner import plan
-from uvbake.workspace import load
+from uvbake.load.workspace import load
+from uvbake.plan.planner import plan
+from uvbake.report.findings import undeclared_imports
 
 MAIN = "services/api/src/api/main.py"
 API = "services/api/pyproject.toml"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from helpers import Via, build_tree, pyproject, seed_workspace, snapshot, uvbake
 from uvbake import __version__
-from uvbake.rootfind import find_root
+from uvbake.load.rootfind import find_root
 
 
 def test_root_is_found_by_walking_up_from_a_member(tmp_path: Path) -> None:

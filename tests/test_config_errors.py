@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from helpers import bake_blocks, seed_workspace
-from uvbake import config
 from uvbake.commands import generated_files
 from uvbake.errors import UvbakeError
-from uvbake.render import BAKEFILE
+from uvbake.load import config
+from uvbake.render.files import BAKEFILE
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -9,9 +9,9 @@ import pytest
 import tomllib
 
 from helpers import build_tree, uv_lock
-from uvbake import globs
-from uvbake.planner import role
-from uvbake.workspace import load
+from uvbake.load import globs
+from uvbake.load.workspace import load
+from uvbake.plan.planner import role
 
 FOLDERS = (
     "services",

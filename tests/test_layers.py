@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from uvbake.layers import partition
-from uvbake.wheels import Pin, Target
+from uvbake.plan.layers import partition
+from uvbake.plan.wheels import Pin, Target
 
 ARM = Target(platform="linux/arm64", python="3.13", glibc="2.34")
 AMD = Target(platform="linux/amd64", python="3.13", glibc="2.34")

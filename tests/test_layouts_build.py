@@ -27,13 +27,13 @@ from helpers import (
     seed_lock_packages,
     seed_workspace,
 )
-from uvbake.affected import affected
-from uvbake.check import undeclared_imports
 from uvbake.commands import generated_files
 from uvbake.errors import UvbakeError
-from uvbake.planner import Plan, ServicePlan, plan
-from uvbake.render import BAKEFILE, DOCKERFILE
-from uvbake.workspace import load
+from uvbake.load.workspace import load
+from uvbake.plan.planner import Plan, ServicePlan, plan
+from uvbake.render.files import BAKEFILE, DOCKERFILE
+from uvbake.report.affected import affected
+from uvbake.report.findings import undeclared_imports
 
 GOLDEN = Path(__file__).parent / "golden"
 SITE = "/var/lang/lib/python3.13/site-packages"

@@ -29,10 +29,10 @@ from helpers import (
 )
 from uvbake.commands import generated_files
 from uvbake.errors import UvbakeError
-from uvbake.lock import git_packages, index_urls, local_packages
-from uvbake.planner import plan
-from uvbake.render import BAKEFILE
-from uvbake.workspace import Index, load
+from uvbake.load.workspace import Index, load
+from uvbake.plan.planner import plan
+from uvbake.render.files import BAKEFILE
+from uvbake.uvlock.lock import git_packages, index_urls, local_packages
 
 BUILD = '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
 

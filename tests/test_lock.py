@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from uvbake.errors import UvbakeError
-from uvbake.lock import UNREAD, load_lock
-from uvbake.tomlfile import tomllib
+from uvbake.load.tomlfile import tomllib
+from uvbake.uvlock.lock import UNREAD, load_lock
 
 TESTS = Path(__file__).parent
 LOCKS = [

@@ -15,7 +15,7 @@ import pytest
 
 from helpers import HANDLER, HATCHLING, build_tree, layouts_workspace, snapshot, uvbake, wheel
 from uvbake.errors import UvbakeError
-from uvbake.workspace import load
+from uvbake.load.workspace import load
 
 Edit = Callable[[Path], object]
 API = "services/api/pyproject.toml"

@@ -12,7 +12,7 @@ from gitrepo import init_repo
 from helpers import build_tree, root_pyproject, seed_workspace, uvbake
 from uvbake import commands
 from uvbake.errors import UvbakeError
-from uvbake.matrix import shard
+from uvbake.report.matrix import shard
 
 
 def test_one_entry_per_service(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from helpers import (
     seed_workspace,
 )
 from uvbake.errors import UvbakeError
-from uvbake.planner import plan
-from uvbake.workspace import load
+from uvbake.load.workspace import load
+from uvbake.plan.planner import plan
 
 
 def test_closure_third_party_and_layers(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 from helpers import HANDLER, bake_blocks, build_tree, lock_text, member_lock, root_pyproject
 from uvbake.commands import generated_files
 from uvbake.errors import UvbakeError
-from uvbake.render import BAKEFILE
+from uvbake.render.files import BAKEFILE
 
 # PEP 508 project names: letters and digits, with . _ - inside.
 NAMES = st.from_regex(r"[A-Za-z][A-Za-z0-9._-]{0,20}[A-Za-z0-9]", fullmatch=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import root_pyproject, seed_workspace, uvbake
-from uvbake import config
-from uvbake.workspace import load
+from uvbake.load import config
+from uvbake.load.workspace import load
 
 
 def settings(requires: str, *, raw: dict[str, str] | None = None) -> config.Settings:

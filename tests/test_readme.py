@@ -28,8 +28,8 @@ def test_ci_runs_both_readme_commands() -> None:
 
 
 def test_the_layer_table_is_what_uvbake_plans_for_the_example() -> None:
-    from uvbake.planner import plan
-    from uvbake.workspace import load
+    from uvbake.load.workspace import load
+    from uvbake.plan.planner import plan
 
     text = (TOP / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `(uvbake\.layer-\d+)` \| ([^|]+) \|(.*)\|$", text, flags=re.M)

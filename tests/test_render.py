@@ -13,7 +13,7 @@ from helpers import (
     seed_workspace,
 )
 from uvbake.commands import generated_files
-from uvbake.render import BAKEFILE, DOCKERFILE, hcl_string
+from uvbake.render.files import BAKEFILE, DOCKERFILE, hcl_string
 
 GOLDEN = Path(__file__).parent / "golden"
 

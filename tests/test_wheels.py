@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from uvbake.errors import UvbakeError
-from uvbake.lock import LockedFile, LockedPackage
-from uvbake.wheels import Target, pin
+from uvbake.plan.wheels import Target, pin
+from uvbake.uvlock.lock import LockedFile, LockedPackage
 
 ARM_313 = Target(platform="linux/arm64", python="3.13", glibc="2.34")
 ARM_311 = Target(platform="linux/arm64", python="3.11", glibc="2.26")

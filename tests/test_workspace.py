@@ -6,7 +6,7 @@ import pytest
 
 from helpers import build_tree, lock_text, member_lock, pyproject, root_pyproject, seed_workspace
 from uvbake.errors import UvbakeError
-from uvbake.workspace import load
+from uvbake.load.workspace import load
 
 
 def test_members_follow_globs_and_excludes(tmp_path: Path) -> None:

@@ -375,7 +375,7 @@ def image_figures(
     added = sum(size for digest, size in unique.items() if digest not in base)
     estimate = {"unique_bytes": 0, "lower_bound_bytes": 0}
     if pipeline == "uvbake":
-        from uvbake import layer_report
+        from uvbake.report import layers as layer_report
 
         estimate = layer_report.describe(generated_files(root)[0])
     return ImageFigures(

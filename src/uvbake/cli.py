@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from . import __version__, commands
-from .errors import USAGE, Outcome, handled, one_line
-from .rootfind import find_root
+from uvbake import __version__, commands
+from uvbake.errors import USAGE, Outcome, handled, one_line
+from uvbake.load.rootfind import find_root
 
 app = typer.Typer(
     no_args_is_help=True,

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import writer
-from .config import DEFAULT_BAKE_FILE
-from .errors import UvbakeError
-from .planner import NoService, Plan, ServicePlan, plan, role
-from .render import render
-from .workspace import Member, Workspace, load
+from uvbake import writer
+from uvbake.errors import UvbakeError
+from uvbake.load.config import DEFAULT_BAKE_FILE
+from uvbake.load.workspace import Member, Workspace, load
+from uvbake.plan.planner import NoService, Plan, ServicePlan, plan, role
+from uvbake.render.files import render
 
 # -q: no warnings, and no "wrote"/"unchanged" lines (the cli sets it for each run).
 QUIET = False
@@ -101,7 +101,7 @@ def write_or_check(
 
 def check(*, root: Path, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    from . import check as check_mod
+    from uvbake.report import findings as check_mod
 
     findings = check_mod.check(plan(load_warned(root)))
     for finding in findings:
@@ -141,7 +141,7 @@ def _service(s: ServicePlan) -> dict[str, Any]:
 def _library(ws: Workspace, member: Member) -> dict[str, Any]:
     """A member that is not a service: why, the handlers it has, the setting that would make
     it a service."""
-    from .roles import handler_of
+    from uvbake.plan.roles import handler_of
 
     found = role(member, ws)
     return {
@@ -173,7 +173,7 @@ def list_(*, root: Path, as_json: bool, layers: bool = False, out: TextIO | None
     else:
         data = describe(the_plan)
     if layers and the_plan is not None:
-        from . import layer_report
+        from uvbake.report import layers as layer_report
 
         data["layers"] = layer_report.describe(the_plan)
     if as_json:
@@ -211,7 +211,7 @@ def list_(*, root: Path, as_json: bool, layers: bool = False, out: TextIO | None
 def _services_since(the_plan: Plan, root: Path, ref: str | None) -> tuple[str, ...]:
     if ref is None:
         return tuple(s.name for s in the_plan.services)
-    from . import affected as affected_mod
+    from uvbake.report import affected as affected_mod
 
     changes = affected_mod.since(root, ref)
     return affected_mod.affected(
@@ -234,7 +234,7 @@ def matrix(
     *, root: Path, since: str | None, shards: int | None, fmt: str, out: TextIO | None = None
 ) -> int:
     out = out or sys.stdout
-    from . import matrix as matrix_mod
+    from uvbake.report import matrix as matrix_mod
 
     the_plan = plan(load_warned(root))
     names = _services_since(the_plan, root, since)
@@ -245,7 +245,7 @@ def matrix(
 
 def ci_github(*, root: Path, check: bool, force: bool = False, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    from . import workflow
+    from uvbake.render import workflow
 
     the_plan = plan(load_warned(root))
     top, workdir = workflow.repository(root)

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import UvbakeError
-from .planner import Plan, ServicePlan
+from uvbake.errors import UvbakeError
+from uvbake.plan.planner import Plan, ServicePlan
 
 FORMATS = ("json", "github")
 DEFAULT_RUNNER = "ubuntu-latest"

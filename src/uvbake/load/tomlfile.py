@@ -12,7 +12,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-from .errors import UvbakeError
+from uvbake.errors import UvbakeError
 
 
 def read_toml(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .planner import Plan
+from uvbake.plan.planner import Plan
 
 
 def describe(plan: Plan) -> dict[str, Any]:

@@ -13,10 +13,11 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from . import config, lockcheck, member_folders
-from .errors import UvbakeError, one_line
-from .lock import Lock, LockedPackage, index_urls, load_lock
-from .tomlfile import read_toml, table
+from uvbake.errors import UvbakeError, one_line
+from uvbake.load import config, member_folders
+from uvbake.load.tomlfile import read_toml, table
+from uvbake.uvlock import freshness as lockcheck
+from uvbake.uvlock.lock import Lock, LockedPackage, index_urls, load_lock
 
 ROOT = PurePosixPath(".")
 # Build requirements that take a project's version from git; both read

@@ -7,15 +7,17 @@ import re
 from collections.abc import Container
 from dataclasses import dataclass, replace
 
-from . import discovery, handlers, pathdeps, roles, wheels
-from .closure import marker_environment, runtime_closure, split_packages
-from .discovery import AppSource
-from .errors import UvbakeError
-from .handlers import Function
-from .layers import Layer, partition
-from .lock import LockedPackage, git_packages, local_packages
-from .wheels import Pin, Target
-from .workspace import Member, Workspace
+from uvbake.errors import UvbakeError
+from uvbake.load import pathdeps
+from uvbake.load.workspace import Member, Workspace
+from uvbake.plan import handlers, roles, wheels
+from uvbake.plan.handlers import Function
+from uvbake.plan.layers import Layer, partition
+from uvbake.plan.wheels import Pin, Target
+from uvbake.scan import discovery
+from uvbake.scan.discovery import AppSource
+from uvbake.uvlock.closure import marker_environment, runtime_closure, split_packages
+from uvbake.uvlock.lock import LockedPackage, git_packages, local_packages
 
 Role = roles.Role
 

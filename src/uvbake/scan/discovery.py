@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import UvbakeError
-from .workspace import Member, Workspace
+from uvbake.errors import UvbakeError
+from uvbake.load.workspace import Member, Workspace
 
 SAFE_PATH = re.compile(r"^[A-Za-z0-9._+@/-]+$")
 DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")

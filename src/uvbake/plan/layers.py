@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .wheels import Pin, Target
+from uvbake.plan.wheels import Pin, Target
 
 
 @dataclass(frozen=True)

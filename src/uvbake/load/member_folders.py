@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import globs
-from .errors import UvbakeError
-from .lock import RELOCK, Lock
+from uvbake.errors import UvbakeError
+from uvbake.load import globs
+from uvbake.uvlock.lock import RELOCK, Lock
 
 
 def _linked_folder(root: Path, path: Path, pattern: str, *, where: str) -> bool:

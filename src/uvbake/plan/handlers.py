@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import discovery
-from .discovery import AppSource
-from .errors import UvbakeError
-from .workspace import Member, Workspace
+from uvbake.errors import UvbakeError
+from uvbake.load.workspace import Member, Workspace
+from uvbake.scan import discovery
+from uvbake.scan.discovery import AppSource
 
 MODULES = ("main", "index", "app", "handler", "lambda_function")
 FUNCTIONS = ("handler", "lambda_handler")

@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .closure import marker_environment, split_closure
-from .config import MACHINES
-from .errors import UvbakeError
-from .lock import Lock, load_lock
-from .planner import Plan, ServicePlan
-from .render import BAKEFILE, DOCKERFILE, DOCKERIGNORE, stage_name
-from .stages import stage_digests
-from .workspace import Member
+from uvbake.errors import UvbakeError
+from uvbake.load.config import MACHINES
+from uvbake.load.workspace import Member
+from uvbake.plan.planner import Plan, ServicePlan
+from uvbake.render.files import BAKEFILE, DOCKERFILE, DOCKERIGNORE, stage_name
+from uvbake.render.stages import stage_digests
+from uvbake.uvlock.closure import marker_environment, split_closure
+from uvbake.uvlock.lock import Lock, load_lock
 
 LOCKFILE = "uv.lock"
 # Files at the workspace root that every image depends on (with the bake file, whatever its

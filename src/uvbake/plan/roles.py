@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import globs, handlers
-from .workspace import Member, Workspace
+from uvbake.load import globs
+from uvbake.load.workspace import Member, Workspace
+from uvbake.plan import handlers
 
 CONVENTIONS = (
     f"def {' or '.join(handlers.FUNCTIONS)}(event, context) in a module named "

@@ -13,7 +13,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-from . import globs
+from uvbake.load import globs
 
 BROKEN: dict[str, Any] = {}
 

@@ -9,7 +9,7 @@ from collections.abc import Container, Iterable
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 
-from .lock import Lock, LockedPackage
+from uvbake.uvlock.lock import Lock, LockedPackage
 
 
 def marker_environment(*, machine: str, python: str) -> dict[str, str]:

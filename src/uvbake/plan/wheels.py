@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-from .config import MACHINES
-from .errors import UvbakeError
-from .lock import RELOCK, LockedFile, LockedPackage
+from uvbake.errors import UvbakeError
+from uvbake.load.config import MACHINES
+from uvbake.uvlock.lock import RELOCK, LockedFile, LockedPackage
 
 # The manylinux levels uv's --python-platform names (aarch64-manylinux_2_17 ... _2_40).
 UV_MANYLINUX = (17, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40)

@@ -12,8 +12,8 @@ from urllib.parse import unquote
 
 from packaging.utils import canonicalize_name
 
-from .errors import UvbakeError
-from .tomlfile import read_toml_text
+from uvbake.errors import UvbakeError
+from uvbake.load.tomlfile import read_toml_text
 
 RELOCK = "run `uv lock` in the workspace root"
 DEFAULT_INDEX = "https://pypi.org/simple"

@@ -12,7 +12,7 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from .errors import UvbakeError, one_line
+from uvbake.errors import UvbakeError, one_line
 
 DEFAULT_SERVICES = ("services/*",)
 DEFAULT_LIBRARIES = ("services/common/*",)

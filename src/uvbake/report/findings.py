@@ -16,12 +16,14 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from . import importnames, render, writer
-from .discovery import discovered_packages, package_source
-from .errors import UvbakeError, one_line
-from .lock import RELOCK
-from .planner import Plan, ServicePlan
-from .workspace import Member, Workspace
+from uvbake import writer
+from uvbake.errors import UvbakeError, one_line
+from uvbake.load.workspace import Member, Workspace
+from uvbake.plan.planner import Plan, ServicePlan
+from uvbake.render import files as render
+from uvbake.report import importnames
+from uvbake.scan.discovery import discovered_packages, package_source
+from uvbake.uvlock.lock import RELOCK
 
 PROBE = (
     "import importlib.metadata, json; "

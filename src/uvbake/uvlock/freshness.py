@@ -32,9 +32,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-from . import lockentries as le
-from .errors import UvbakeError
-from .lock import RELOCK, Lock, LockedPackage
+from uvbake.errors import UvbakeError
+from uvbake.uvlock import entries as le
+from uvbake.uvlock.lock import RELOCK, Lock, LockedPackage
 
 
 def stale(

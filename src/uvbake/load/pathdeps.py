@@ -9,11 +9,11 @@ import posixpath
 from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 
-from . import discovery
-from .errors import UvbakeError
-from .lock import LockedPackage
-from .tomlfile import read_toml
-from .workspace import Member, Workspace, load_member
+from uvbake.errors import UvbakeError
+from uvbake.load.tomlfile import read_toml
+from uvbake.load.workspace import Member, Workspace, load_member
+from uvbake.scan import discovery
+from uvbake.uvlock.lock import LockedPackage
 
 FOLDER_SOURCES = ("editable", "directory")
 
