@@ -9,14 +9,15 @@ import pytest
 
 from gitrepo import commit_all, git, init_repo
 from helpers import build_tree, seed_workspace, uvbake
-from uvbake import commands
+from uvbake.commands import affected as affected_command
+from uvbake.console import Console
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
 
 
 def affected(root: Path, since: str = "HEAD") -> list[str]:
     out = io.StringIO()
-    assert commands.affected(root=root, since=since, as_json=True, out=out) == 0
+    assert affected_command.run(root=root, since=since, as_json=True, console=Console(out=out)) == 0
     names: list[str] = json.loads(out.getvalue())
     return names
 

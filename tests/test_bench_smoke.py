@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from engine import require_engine
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 
 BENCH = Path(__file__).resolve().parents[1] / "bake" / "bench" / "workspace.py"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import bake_blocks, seed_workspace
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.load import config
 from uvbake.render.files import BAKEFILE

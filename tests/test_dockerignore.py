@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import build_tree, seed_workspace, uvbake
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 from uvbake.render.files import DOCKERIGNORE
 
 OVERRIDABLE = ["**/.env", "**/.env.*", "**/tests", "**/test"]
@@ -51,7 +51,8 @@ def test_a_dockerignore_or_renamed_bake_file_change_affects_every_service(tmp_pa
     import json
 
     from gitrepo import git, init_repo
-    from uvbake import commands
+    from uvbake.commands import affected as affected_command
+    from uvbake.console import Console
 
     root = seed_workspace(tmp_path)
     text = (root / "pyproject.toml").read_text()
@@ -62,6 +63,9 @@ def test_a_dockerignore_or_renamed_bake_file_change_affects_every_service(tmp_pa
         with (root / path).open("a", encoding="utf-8") as handle:
             handle.write("\n")
         out = io.StringIO()
-        assert commands.affected(root=root, since="HEAD", as_json=True, out=out) == 0
+        assert (
+            affected_command.run(root=root, since="HEAD", as_json=True, console=Console(out=out))
+            == 0
+        )
         assert json.loads(out.getvalue()) == ["api", "worker"], path
         git(root, "checkout", "--", path)

@@ -27,7 +27,7 @@ from helpers import (
     seed_lock_packages,
     seed_workspace,
 )
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.load.workspace import load
 from uvbake.plan.planner import Plan, ServicePlan, plan

@@ -27,7 +27,7 @@ from helpers import (
     uvbake,
     wheel,
 )
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.load.workspace import Index, load
 from uvbake.plan.planner import plan

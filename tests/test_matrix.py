@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from gitrepo import init_repo
 from helpers import build_tree, root_pyproject, seed_workspace, uvbake
-from uvbake import commands
+from uvbake.commands import affected as affected_command
+from uvbake.console import Console
 from uvbake.errors import UvbakeError
 from uvbake.report.matrix import shard
 
@@ -109,7 +110,9 @@ def test_bad_shards_and_format_are_one_line_errors(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
     out = io.StringIO()
     with pytest.raises(UvbakeError, match="--shards: 0 is not a shard count"):
-        commands.matrix(root=tmp_path, since=None, shards=0, fmt="json", out=out)
+        affected_command.matrix(
+            root=tmp_path, since=None, shards=0, fmt="json", console=Console(out=out)
+        )
     result = uvbake("matrix", "--format", "yaml", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == (

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
 from helpers import HANDLER, bake_blocks, build_tree, lock_text, member_lock, root_pyproject
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.render.files import BAKEFILE
 

@@ -17,7 +17,7 @@ import yaml
 from gitrepo import git, init_repo
 from helpers import bake_blocks, build_tree, uv_lock, uvbake, wheel
 from helpers import pyproject as _pyproject
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 from uvbake.render.files import BAKEFILE, DOCKERFILE
 
 LAMBDA = "def lambda_handler(event, context):\n    return {'ok': True}\n"

@@ -12,7 +12,7 @@ from helpers import (
     seed_lock_packages,
     seed_workspace,
 )
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 from uvbake.render.files import BAKEFILE, DOCKERFILE, hcl_string
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from progress import run_counts, target_platform_stages
 from workspace import lock_workspace, make_workspace
 
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_DOCKERFILE = Path(__file__).resolve().parent / "seed" / "Dockerfile"

@@ -8,7 +8,7 @@ each library, every size with the same large third-party set of 300+ locked pack
 
 - the whole process `python -m uvbake generate --root W --stdout > /dev/null`: 5 runs, the
   best wall time of the first 3, the median of all 5 and the least CPU time (user + system);
-- the in-process core `uvbake.commands.generated_files(root)` (load, plan, render): the same
+- the in-process core `uvbake.api.generated_files(root)` (load, plan, render): the same
   figures;
 - the interpreter start-up plus uvbake's imports (`python -c "import uvbake.cli"`), once.
 
@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from workspace import EXTRA, lock_workspace, make_workspace, uv_binary
 
-from uvbake.commands import generated_files
+from uvbake.api import generated_files
 
 REPO = Path(__file__).resolve().parents[2]
 RUNS = 5
@@ -223,7 +223,7 @@ def report(
         " members, all 64 extra packages), so every size locks the same 300+ third-party"
         " packages; only the member count grows. *Process* is the whole command"
         " `python -m uvbake generate --root W --stdout > /dev/null`; *in-process* is"
-        " `uvbake.commands.generated_files(root)` (load, plan, render) in a warm interpreter."
+        " `uvbake.api.generated_files(root)` (load, plan, render) in a warm interpreter."
         " Best of 3"
         " runs and median of 5 (wall time), and the least CPU time (user + system) of the"
         " 5, which other load on the machine disturbs less. *Per added member* is the"

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from uvbake import __version__, commands
+from uvbake import __version__
+from uvbake.console import Console
 from uvbake.errors import USAGE, Outcome, handled, one_line
 from uvbake.load.rootfind import find_root
 
@@ -98,7 +99,6 @@ def _options(
     if folder is not None:
         os.chdir(folder)
     ctx.obj = Options(verbose=verbose, quiet=quiet, project=_folder("--project", project))
-    commands.QUIET = quiet
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,11 @@ class Options:
 def _global(ctx: typer.Context) -> Options:
     options = ctx.find_root().obj
     return options if isinstance(options, Options) else Options()
+
+
+def _console(ctx: typer.Context) -> Console:
+    options = _global(ctx)
+    return Console(quiet=options.quiet, verbose=options.verbose)
 
 
 def _handled(ctx: typer.Context) -> AbstractContextManager[Outcome]:
@@ -153,8 +158,10 @@ def generate(
 ) -> None:
     """Write docker-bake.hcl and uvbake.Dockerfile for the workspace."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.generate(
-            root=_root(ctx, root), check=check, stdout=stdout, force=force
+        from uvbake.commands import generate as command
+
+        outcome.code = command.run(
+            root=_root(ctx, root), check=check, stdout=stdout, force=force, console=_console(ctx)
         )
     _exit(outcome.code)
 
@@ -171,8 +178,13 @@ def list_command(
 ) -> None:
     """Show the services, their local libraries, handlers, platforms and layers."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.list_(
-            root=_root(ctx, root), as_json=_as_json(fmt, as_json), layers=layers
+        from uvbake.commands import list as command
+
+        outcome.code = command.run(
+            root=_root(ctx, root),
+            as_json=_as_json(fmt, as_json),
+            layers=layers,
+            console=_console(ctx),
         )
     _exit(outcome.code)
 
@@ -181,7 +193,9 @@ def list_command(
 def check_command(ctx: typer.Context, root: RootOption = None) -> None:
     """Report undeclared imports, stale files, broken handlers and name conflicts."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.check(root=_root(ctx, root))
+        from uvbake.commands import check as command
+
+        outcome.code = command.run(root=_root(ctx, root), console=_console(ctx))
     _exit(outcome.code)
 
 
@@ -200,8 +214,13 @@ def affected(
 ) -> None:
     """Print the services whose image changes between --since and the working tree."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.affected(
-            root=_root(ctx, root), since=since, as_json=_as_json(fmt, as_json)
+        from uvbake.commands import affected as command
+
+        outcome.code = command.run(
+            root=_root(ctx, root),
+            since=since,
+            as_json=_as_json(fmt, as_json),
+            console=_console(ctx),
         )
     _exit(outcome.code)
 
@@ -223,8 +242,14 @@ def matrix(
 ) -> None:
     """Print a GitHub Actions build matrix of the (affected) services."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.matrix(
-            root=_root(ctx, root), since=since, shards=shards, fmt=fmt.value
+        from uvbake.commands import affected as command
+
+        outcome.code = command.matrix(
+            root=_root(ctx, root),
+            since=since,
+            shards=shards,
+            fmt=fmt.value,
+            console=_console(ctx),
         )
     _exit(outcome.code)
 
@@ -248,7 +273,11 @@ def ci_github(
 ) -> None:
     """Write .github/workflows/uvbake.yml."""
     with _handled(ctx) as outcome:
-        outcome.code = commands.ci_github(root=_root(ctx, root), check=check, force=force)
+        from uvbake.commands import ci as command
+
+        outcome.code = command.github(
+            root=_root(ctx, root), check=check, force=force, console=_console(ctx)
+        )
     _exit(outcome.code)
 
 

@@ -1,0 +1,30 @@
+"""The in-process core that tests and the bench call: load → scan → plan → render, no writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from uvbake.console import Console
+from uvbake.load.workspace import Workspace, load
+from uvbake.plan.planner import Plan, plan
+from uvbake.render.files import render
+
+
+def load_warned(root: Path, *, console: Console | None = None) -> Workspace:
+    """load, printing the workspace's warnings (one line each) to stderr unless quiet."""
+    console = console or Console()
+    ws = load(root)
+    for warning in ws.warnings:
+        console.warn(warning)
+    return ws
+
+
+def planned(root: Path, *, console: Console | None = None) -> Plan:
+    """load → plan."""
+    return plan(load_warned(root, console=console))
+
+
+def generated_files(root: Path, *, console: Console | None = None) -> tuple[Plan, dict[str, str]]:
+    """load → plan → render: the plan and the text of every generated file."""
+    the_plan = planned(root, console=console)
+    return the_plan, render(the_plan)

@@ -1,0 +1,53 @@
+"""`uvbake affected` and `uvbake matrix`: the services a change since a git ref touches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from uvbake import api
+from uvbake.console import Console
+from uvbake.plan.planner import Plan
+
+
+def services_since(the_plan: Plan, root: Path, ref: str | None) -> tuple[str, ...]:
+    """Every service without `ref`, else those a change since `ref` affects."""
+    if ref is None:
+        return tuple(s.name for s in the_plan.services)
+    from uvbake.report import affected
+
+    changes = affected.since(root, ref)
+    return affected.affected(
+        the_plan,
+        paths=changes.paths,
+        old_lock=changes.old_lock,
+        old_dockerfile=changes.old_dockerfile,
+        dockerfile=changes.dockerfile,
+    )
+
+
+def run(*, root: Path, since: str, as_json: bool, console: Console | None = None) -> int:
+    import json
+
+    console = console or Console()
+    names = services_since(api.planned(root, console=console), root, since)
+    text = json.dumps(list(names)) + "\n" if as_json else "".join(f"{n}\n" for n in names)
+    console.out.write(text)
+    return 0
+
+
+def matrix(
+    *,
+    root: Path,
+    since: str | None,
+    shards: int | None,
+    fmt: str,
+    console: Console | None = None,
+) -> int:
+    console = console or Console()
+    from uvbake.report import matrix as matrix_mod
+
+    the_plan = api.planned(root, console=console)
+    names = services_since(the_plan, root, since)
+    data = matrix_mod.matrix(the_plan, services=names, shards=shards)
+    console.out.write(matrix_mod.format_matrix(data, fmt=fmt))
+    return 0
