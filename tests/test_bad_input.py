@@ -451,13 +451,21 @@ CASES: list[tuple[str, Change, str]] = [
     # --- planning
     (
         "handler-module-missing",
-        remove("services/api/src/api/main.py"),
+        lambda root: (
+            append(API, "\n[tool.uvbake]\nservice = true\n")(root),
+            remove("services/api/src/api/main.py")(root),
+        ),
         "services/api/pyproject.toml: service 'api' has no Lambda handler (api.main.handler "
         'not found); set [tool.uvbake] handler = "package.module.function"',
     ),
     (
         "handler-function-missing",
-        write("services/api/src/api/main.py", "def handle(event, context):\n    return 1\n"),
+        lambda root: (
+            append(API, "\n[tool.uvbake]\nservice = true\n")(root),
+            write("services/api/src/api/main.py", "def handle(event, context):\n    return 1\n")(
+                root
+            ),
+        ),
         "services/api/pyproject.toml: service 'api' has no Lambda handler (api.main.handler "
         'not found); set [tool.uvbake] handler = "package.module.function"',
     ),
@@ -495,7 +503,7 @@ CASES: list[tuple[str, Change, str]] = [
             append(API, '\n[tool.uvbake]\nhandler = "api.main.Handler"\n')(root),
             append("services/api/src/api/main.py", "\n\nclass Handler:\n    pass\n")(root),
         ),
-        "services/api/src/api/main.py: 'Handler' is a class, not a function, and it is the "
+        "services/api/src/api/main.py:5: 'Handler' is a class, not a function, and it is the "
         "handler of service 'api'; define def Handler(event, context) or fix [tool.uvbake] "
         "handler in services/api/pyproject.toml",
     ),
@@ -505,7 +513,8 @@ CASES: list[tuple[str, Change, str]] = [
             append(API, '\n[tool.uvbake]\nhandler = "api.main.CONFIG"\n')(root),
             append("services/api/src/api/main.py", '\nCONFIG = {"table": "orders"}\n')(root),
         ),
-        "services/api/src/api/main.py: 'CONFIG' is a variable, not a function, and it is the "
+        "services/api/src/api/main.py:4: 'CONFIG' is a variable holding data, not a function, "
+        "and it is the "
         "handler of service 'api'; define def CONFIG(event, context) or fix [tool.uvbake] "
         "handler in services/api/pyproject.toml",
     ),

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import build_tree, lock_text, seed_lock_packages, seed_workspace, uvbake
-from uvbake.load.workspace import load
-from uvbake.plan.planner import plan
+from uvbake.api import planned
 from uvbake.report.findings import undeclared_imports
 
 MAIN = "services/api/src/api/main.py"
@@ -27,7 +26,7 @@ def with_import(root: Path, line: str) -> Path:
 
 
 def findings(root: Path) -> list[str]:
-    return [f.line() for f in undeclared_imports(plan(load(root)), distributions={})]
+    return [f.line() for f in undeclared_imports(planned(root), distributions={})]
 
 
 def test_well_known_import_names_without_an_environment(tmp_path: Path) -> None:

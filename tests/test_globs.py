@@ -11,7 +11,8 @@ import tomllib
 from helpers import build_tree, uv_lock
 from uvbake.load import globs
 from uvbake.load.workspace import load
-from uvbake.plan.planner import role
+from uvbake.plan import roles
+from uvbake.scan import scan
 
 FOLDERS = (
     "services",
@@ -117,5 +118,6 @@ def test_the_same_glob_picks_the_same_services_as_the_same_members(tmp_path: Pat
     )
 
     ws = load(root)
-    services = {m.path.as_posix() for m in ws.members if role(m, ws).service}
+    found = roles.roles(ws, scan(ws))
+    services = {m.path.as_posix() for m in ws.members if found[m.name].service}
     assert services == {"services/a", "services/b"}

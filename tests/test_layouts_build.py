@@ -27,10 +27,9 @@ from helpers import (
     seed_lock_packages,
     seed_workspace,
 )
-from uvbake.api import generated_files
+from uvbake.api import generated_files, planned
 from uvbake.errors import UvbakeError
-from uvbake.load.workspace import load
-from uvbake.plan.planner import Plan, ServicePlan, plan
+from uvbake.plan.planner import Plan, ServicePlan
 from uvbake.render.files import BAKEFILE, DOCKERFILE
 from uvbake.report.affected import affected
 from uvbake.report.findings import undeclared_imports
@@ -98,7 +97,7 @@ def exported(manifests: Path, service: str) -> str:
 
 
 def test_layouts_plan(tmp_path: Path) -> None:
-    result = plan(load(layouts_workspace(tmp_path)))
+    result = planned(layouts_workspace(tmp_path))
     assert services(result) == {
         "acme-billing": {
             "handler": "acme_billing.main.handler",
@@ -159,7 +158,7 @@ def test_layouts_third_party_is_what_uv_exports(tmp_path: Path) -> None:
     needs all reach the export that the .deps stage installs."""
     root = layouts_workspace(tmp_path / "ws")
     manifests = manifests_only(root, tmp_path / "manifests")
-    for service in plan(load(root)).services:
+    for service in planned(root).services:
         text = exported(manifests, service.name)
         pins = re.findall(r"^([a-z0-9-]+)==(\S+) \\$", text, flags=re.M)
         assert sorted(pins) == list(service.third_party), service.name
@@ -262,7 +261,7 @@ def test_virtual_service_on_a_deep_path(tmp_path: Path) -> None:
 
 def test_namespace_imports_are_declared(tmp_path: Path) -> None:
     """`uvbake check` sees acme.common, acme.text and acme.ledger as workspace packages."""
-    assert undeclared_imports(plan(load(layouts_workspace(tmp_path))), distributions={}) == []
+    assert undeclared_imports(planned(layouts_workspace(tmp_path)), distributions={}) == []
 
 
 @pytest.mark.parametrize(
@@ -279,7 +278,7 @@ def test_namespace_imports_are_declared(tmp_path: Path) -> None:
 def test_affected_follows_copied_sources_and_build_files(
     tmp_path: Path, path: str, services: tuple[str, ...]
 ) -> None:
-    the_plan = plan(load(layouts_workspace(tmp_path)))
+    the_plan = planned(layouts_workspace(tmp_path))
     assert affected(the_plan, paths=[path], old_lock=None) == services
 
 
@@ -345,7 +344,7 @@ def test_virtual_library_flat_namespace_layout(tmp_path: Path) -> None:
             "services/common/log/conftest.py": "",
         },
     )
-    worker = plan(load(tmp_path)).services[1]
+    worker = planned(tmp_path).services[1]
     assert summary(worker)["libraries"] == [
         ("common-log", False, (), [("services/common/log/acme", "acme")])
     ]
@@ -368,7 +367,7 @@ def test_virtual_library_packages_setting(tmp_path: Path) -> None:
         },
         uvbake='packages = ["common_log", "log_helpers"]',
     )
-    api, worker = plan(load(tmp_path)).services
+    api, worker = planned(tmp_path).services
     expected = [
         ("services/common/log/common_log", "common_log"),
         ("services/common/log/log_helpers.py", "log_helpers.py"),
@@ -386,7 +385,7 @@ def test_virtual_library_single_module_flat_layout(tmp_path: Path) -> None:
     _virtual_log(
         tmp_path, {"services/common/log/common_log.py": "", "services/common/log/setup.py": ""}
     )
-    worker = plan(load(tmp_path)).services[1]
+    worker = planned(tmp_path).services[1]
     assert summary(worker)["libraries"] == [
         ("common-log", False, (), [("services/common/log/common_log.py", "common_log.py")])
     ]
@@ -395,7 +394,7 @@ def test_virtual_library_single_module_flat_layout(tmp_path: Path) -> None:
 def test_virtual_library_without_code_ships_only_its_dependencies(tmp_path: Path) -> None:
     _virtual_log(tmp_path, {})
     _, files = generated_files(tmp_path)
-    worker = plan(load(tmp_path)).services[1]
+    worker = planned(tmp_path).services[1]
     assert summary(worker)["libraries"] == [("common-log", False, (), [])]
     assert summary(worker)["third_party"] == ["orjson"]
     assert "svc-worker.libs" not in files[DOCKERFILE]
@@ -432,7 +431,7 @@ def test_virtual_library_code_uvbake_cannot_place(
 ) -> None:
     _virtual_log(tmp_path, files, uvbake=uvbake)
     with pytest.raises(UvbakeError) as err:
-        plan(load(tmp_path))
+        planned(tmp_path)
     assert err.value.line() == message
 
 
@@ -468,7 +467,7 @@ def test_virtual_root_project_flat_layout(tmp_path: Path) -> None:
             ),
         },
     )
-    worker = plan(load(tmp_path)).services[1]
+    worker = planned(tmp_path).services[1]
     assert summary(worker) == {
         "handler": "worker.main.handler",
         "app": [("services/worker/src/worker", "worker")],
@@ -490,7 +489,7 @@ def _one_service(root: Path, *, folder: str, name: str, files: dict[str, str]) -
             **{f"services/{folder}/{rel}": text for rel, text in files.items()},
         },
     )
-    (service,) = plan(load(root)).services
+    (service,) = planned(root).services
     return service
 
 
@@ -527,24 +526,19 @@ def test_handler_in_a_namespace_package(tmp_path: Path) -> None:
     )
 
 
-def test_missing_handler_lists_every_place_tried(tmp_path: Path) -> None:
-    with pytest.raises(UvbakeError) as err:
-        _one_service(
-            tmp_path,
-            folder="billing-api",
-            name="acme-billing",
-            # api.py is no Lambda convention module (app.py would be found)
-            files={"src/acme/billing/__init__.py": "", "src/acme/billing/api.py": HANDLER},
-        )
-    assert err.value.line() == (
-        "services/billing-api/pyproject.toml: service 'acme-billing' has no Lambda handler "
-        "(acme_billing.main.handler or acme.billing.main.handler or billing_api.main.handler "
-        "or acme.main.handler not found); "
-        'set [tool.uvbake] handler = "package.module.function"'
+def test_handler_in_a_freely_named_module_is_found(tmp_path: Path) -> None:
+    """api.py is no convention module name: a handler in any module the member ships is
+    found, when it is the only one."""
+    service = _one_service(
+        tmp_path,
+        folder="billing-api",
+        name="acme-billing",
+        files={"src/acme/billing/__init__.py": "", "src/acme/billing/api.py": HANDLER},
     )
-
-
-# ---- readme and license files outside a member
+    assert (service.handler, [(a.source, a.dest) for a in service.app]) == (
+        "acme.billing.api.handler",
+        [("services/billing-api/src/acme", "acme")],
+    )
 
 
 def _readme(root: Path, value: str, *, files: dict[str, str] | None = None) -> Path:
@@ -583,7 +577,7 @@ def test_license_file_and_readme_table(tmp_path: Path) -> None:
             "services/common/LICENSE": "",
         },
     )
-    worker = plan(load(tmp_path)).services[1]
+    worker = planned(tmp_path).services[1]
     assert worker.build_files == ("services/common/LICENSE", "services/common/README.md")
 
 
@@ -605,7 +599,7 @@ def test_readme_inside_another_member_is_mounted_for_the_build_that_reads_it(
             "services/common/log/README.md": "",
         },
     )
-    api = plan(load(tmp_path)).services[0]
+    api = planned(tmp_path).services[0]
     assert [lib.files for lib in api.libraries] == [(), ("services/common/log/README.md",)]
     assert api.build_files == ("services/common/log/README.md",)
     _, files = generated_files(tmp_path)
@@ -638,7 +632,7 @@ def test_readme_inside_another_member_is_mounted_for_the_build_that_reads_it(
 def test_readme_the_build_cannot_read(tmp_path: Path, value: str, message: str) -> None:
     _readme(tmp_path, value)
     with pytest.raises(UvbakeError) as err:
-        plan(load(tmp_path))
+        planned(tmp_path)
     assert err.value.line() == message
 
 
@@ -706,7 +700,7 @@ def test_sources_the_build_cannot_install(tmp_path: Path, source: str, message: 
     packages = [p for p in seed_lock_packages() if p.name != "orjson"]
     build_tree(tmp_path, {"uv.lock": lock_text([*packages, Locked("orjson", source=source)])})
     with pytest.raises(UvbakeError) as err:
-        plan(load(tmp_path))
+        planned(tmp_path)
     assert err.value.line() == f"{LOG}: {message}"
 
 
@@ -716,6 +710,6 @@ def test_git_source_reached_through_a_third_party_package_names_the_lock(tmp_pat
     git = '{ git = "https://github.com/kjd/idna#0f0f0f" }'
     build_tree(tmp_path, {"uv.lock": lock_text([*packages, Locked("idna", source=git)])})
     with pytest.raises(UvbakeError) as err:
-        plan(load(tmp_path))
+        planned(tmp_path)
     assert err.value.where == "uv.lock"
     assert err.value.problem.startswith("service 'api' needs 'idna' from git")

@@ -27,11 +27,12 @@ from helpers import (
     uvbake,
     wheel,
 )
-from uvbake.api import generated_files
+from uvbake.api import generated_files, planned
 from uvbake.errors import UvbakeError
 from uvbake.load.workspace import Index, load
 from uvbake.plan.planner import plan
 from uvbake.render.files import BAKEFILE
+from uvbake.scan import scan
 from uvbake.uvlock.lock import git_packages, index_urls, local_packages
 
 BUILD = '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
@@ -253,6 +254,9 @@ def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) 
                 "fix": "service = true in [tool.uvbake] of packages/common-models/pyproject.toml",
             },
         ],
+        "left_out": [],
+        "declared": [],
+        "problems": [],
     }
     text = uvbake("list", cwd=realworld_root).stdout
     assert text.split("libraries:\n")[1] == (
@@ -285,7 +289,7 @@ def test_third_party_is_what_applies_to_the_target(
     text = root.read_text().replace('python = "3.13"', f'python = "{python}"')
     root.write_text(text + f'platform = "{platform}"\n')
     common = {"httpx", "idna", "orjson", "pydantic", "typing-extensions"}
-    result = {s.name: s.third_party for s in plan(load(realworld_root)).services}
+    result = {s.name: s.third_party for s in planned(realworld_root).services}
     assert result == {
         "api": tuple((name, "1.0") for name in sorted(common | api)),
         "nightly": (),
@@ -296,7 +300,7 @@ def test_third_party_is_what_applies_to_the_target(
 
 def test_member_level_index_is_named_for_the_install(realworld_root: Path) -> None:
     ws = load(realworld_root)
-    (team,) = [s for s in plan(ws).services if s.name == "team-x-api"]
+    (team,) = [s for s in plan(ws, scan(ws)).services if s.name == "team-x-api"]
     packages = ws.lock.pinned(team.third_party)
     assert [(p.name, p.index) for p in packages] == [
         ("acme-internal", INTERNAL),
@@ -345,7 +349,7 @@ def private_index_workspace(root: Path) -> Path:
 
 def test_indexes_a_service_installs_from(tmp_path: Path) -> None:
     ws = load(private_index_workspace(tmp_path))
-    (api,) = plan(ws).services
+    (api,) = plan(ws, scan(ws)).services
     packages = ws.lock.pinned(api.third_party)
     assert [(p.name, p.index) for p in packages] == [
         ("acme-internal", "https://pkgs.acme.dev/simple"),
@@ -522,7 +526,7 @@ def test_root_project_is_a_member(tmp_path: Path) -> None:
     assert platform is not None
     assert [str(r) for r in platform.dependencies] == ["idna", "common-log"]
     assert ws.lock.member_path("platform") == "."
-    result = plan(ws)
+    result = plan(ws, scan(ws))
     assert [(s.name, [m.name for m in s.closure], s.third_party) for s in result.services] == [
         ("api", ["common-log"], (("six", "1.0"),))
     ]

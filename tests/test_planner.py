@@ -13,13 +13,12 @@ from helpers import (
     root_pyproject,
     seed_workspace,
 )
+from uvbake.api import planned
 from uvbake.errors import UvbakeError
-from uvbake.load.workspace import load
-from uvbake.plan.planner import plan
 
 
 def test_closure_third_party_and_layers(tmp_path: Path) -> None:
-    result = plan(load(seed_workspace(tmp_path)))
+    result = planned(seed_workspace(tmp_path))
     summary = {
         s.name: ([m.name for m in s.closure], [n for n, _ in s.third_party], s.handler)
         for s in result.services
@@ -68,12 +67,12 @@ def test_markers_follow_platform_and_python(tmp_path: Path) -> None:
             ),
         },
     )
-    arm = plan(load(tmp_path)).services[0]
+    arm = planned(tmp_path).services[0]
     assert [n for n, _ in arm.third_party] == ["exceptiongroup"]
     (tmp_path / "services/api/pyproject.toml").write_text(
         pyproject("api", uvbake='platform = "linux/amd64"')
     )
-    amd = plan(load(tmp_path)).services[0]
+    amd = planned(tmp_path).services[0]
     assert amd.platform == "linux/amd64"
     assert [n for n, _ in amd.third_party] == ["exceptiongroup", "uvloop"]
 
@@ -88,7 +87,7 @@ def test_folder_name_differs_from_package_name(tmp_path: Path) -> None:
             "services/ingestion_worker/src/ingestion_worker/main.py": HANDLER,
         },
     )
-    (service,) = plan(load(tmp_path)).services
+    (service,) = planned(tmp_path).services
     assert (service.name, service.handler) == ("ingestion-worker", "ingestion_worker.main.handler")
     assert [(a.source, a.dest) for a in service.app] == [
         ("services/ingestion_worker/src/ingestion_worker", "ingestion_worker")
@@ -107,18 +106,40 @@ def test_flat_layout_and_explicit_handler(tmp_path: Path) -> None:
             "services/billing-api/acme_billing/lambda_fn.py": "def run(e, c):\n    return e\n",
         },
     )
-    (service,) = plan(load(tmp_path)).services
+    (service,) = planned(tmp_path).services
     assert service.handler == "acme_billing.lambda_fn.run"
     assert [(a.source, a.dest) for a in service.app] == [
         ("services/billing-api/acme_billing", "acme_billing")
     ]
 
 
-def test_missing_handler_names_member_and_key(tmp_path: Path) -> None:
+def test_a_service_without_handler_is_left_out_and_named(tmp_path: Path) -> None:
+    """A member under services/ with no handler (a web server, a fresh project) is not built:
+    the plan names it with the setting that would make it one."""
     seed_workspace(tmp_path)
     (tmp_path / "services/worker/src/worker/main.py").write_text("def other(e, c): ...\n")
+    the_plan = planned(tmp_path)
+    assert [s.name for s in the_plan.services] == ["api"]
+    assert [(s.member.name, s.problem.line()) for s in the_plan.skipped] == [
+        (
+            "worker",
+            "services/worker/pyproject.toml: service 'worker' has no Lambda handler "
+            "(worker.main.handler not found); set [tool.uvbake] handler = "
+            '"package.module.function"',
+        )
+    ]
+    assert the_plan.warnings == (
+        f"{the_plan.skipped[0].problem.line()} (service 'worker' left out)",
+    )
+
+
+def test_an_explicit_service_without_handler_stops(tmp_path: Path) -> None:
+    seed_workspace(tmp_path)
+    with (tmp_path / "services/worker/pyproject.toml").open("a") as handle:
+        handle.write("\n[tool.uvbake]\nservice = true\n")
+    (tmp_path / "services/worker/src/worker/main.py").write_text("def other(e, c): ...\n")
     with pytest.raises(UvbakeError) as err:
-        plan(load(tmp_path))
+        planned(tmp_path)
     assert err.value.line() == (
         "services/worker/pyproject.toml: service 'worker' has no Lambda handler "
         '(worker.main.handler not found); set [tool.uvbake] handler = "package.module.function"'
@@ -130,6 +151,6 @@ def test_service_globs_are_configurable(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         root_pyproject(uvbake='python = "3.13"\nservices = ["services/api"]')
     )
-    assert [s.name for s in plan(load(tmp_path)).services] == ["api"]
-    (layer,) = plan(load(tmp_path)).layers
+    assert [s.name for s in planned(tmp_path).services] == ["api"]
+    (layer,) = planned(tmp_path).layers
     assert layer.services == ("api",)

@@ -28,8 +28,7 @@ def test_ci_runs_both_readme_commands() -> None:
 
 
 def test_the_layer_table_is_what_uvbake_plans_for_the_example() -> None:
-    from uvbake.load.workspace import load
-    from uvbake.plan.planner import plan
+    from uvbake.api import planned
 
     text = (TOP / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `(uvbake\.layer-\d+)` \| ([^|]+) \|(.*)\|$", text, flags=re.M)
@@ -43,10 +42,10 @@ def test_the_layer_table_is_what_uvbake_plans_for_the_example() -> None:
         )
         for name, packages, marks in rows
     }
-    planned = plan(load(TOP / "examples" / "lambda-monorepo"))
+    the_plan = planned(TOP / "examples" / "lambda-monorepo")
     assert readme == {
         layer.name: (sorted(p.name for p in layer.pins), list(layer.services))
-        for layer in planned.layers
+        for layer in the_plan.layers
     }
 
 

@@ -8,6 +8,7 @@ from uvbake.console import Console
 from uvbake.load.workspace import Workspace, load
 from uvbake.plan.planner import Plan, plan
 from uvbake.render.files import render
+from uvbake.scan import scan
 
 
 def load_warned(root: Path, *, console: Console | None = None) -> Workspace:
@@ -19,9 +20,17 @@ def load_warned(root: Path, *, console: Console | None = None) -> Workspace:
     return ws
 
 
-def planned(root: Path, *, console: Console | None = None) -> Plan:
-    """load → plan."""
-    return plan(load_warned(root, console=console))
+def planned(root: Path, *, console: Console | None = None, strict: bool = True) -> Plan:
+    """load → scan → plan, printing the plan's warnings. With `strict` (every command but
+    `list`), a service's problem stops it, and so does a workspace without services."""
+    console = console or Console()
+    ws = load_warned(root, console=console)
+    the_plan = plan(ws, scan(ws), strict=strict)
+    for warning in the_plan.warnings:
+        console.warn(warning)
+    if strict and the_plan.no_service is not None:
+        raise the_plan.no_service
+    return the_plan
 
 
 def generated_files(root: Path, *, console: Console | None = None) -> tuple[Plan, dict[str, str]]:

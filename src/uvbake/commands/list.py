@@ -4,19 +4,47 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from uvbake import api
 from uvbake.console import Console
-from uvbake.load.workspace import Member, Workspace
-from uvbake.plan.planner import NoService, Plan, ServicePlan, plan, role
+from uvbake.load.workspace import Member
+from uvbake.plan.planner import Plan, ServicePlan
+from uvbake.scan import Scan
+from uvbake.scan.declared import DeclaredFunction
 
 
 def describe(the_plan: Plan) -> dict[str, Any]:
+    scanned = the_plan.scanned or Scan(top=the_plan.workspace.root)
     return {
         "python": the_plan.workspace.settings.python,
         "services": [_service(s) for s in the_plan.services],
-        "libraries": [_library(the_plan.workspace, m) for m in the_plan.libraries],
+        "libraries": [_library(the_plan, m) for m in the_plan.libraries],
+        "left_out": [
+            {
+                "name": s.member.name,
+                "path": s.member.path.as_posix(),
+                "why": the_plan.role(s.member).reason,
+                "problem": s.problem.line(),
+            }
+            for s in the_plan.skipped
+        ],
+        "declared": [_declared(f) for f in scanned.functions],
+        "problems": list(scanned.problems),
+        **({"no_service": the_plan.no_service.line()} if the_plan.no_service else {}),
+    }
+
+
+def _declared(f: DeclaredFunction) -> dict[str, Any]:
+    return {
+        "name": f.declared.name,
+        "kind": f.declared.kind,
+        "where": f.where,
+        "member": f.member,
+        "handler": f.handler,
+        "code_root": f.code_root,
+        "skipped": list(f.declared.skipped),
+        "problem": f.problem,
     }
 
 
@@ -34,79 +62,93 @@ def _service(s: ServicePlan) -> dict[str, Any]:
         "replaces": list(s.replaces),
         "why": s.reason,
     }
+    declared = [f.declared for f in s.functions if f.declared] or (
+        [s.declared] if s.declared else []
+    )
     if s.functions:
-        out["functions"] = [{"target": t, "handler": h} for t, h in s.targets]
+        out["functions"] = [
+            {"target": t, "handler": f.handler, **({"declared": f.declared} if f.declared else {})}
+            for (t, _), f in zip(s.targets, s.functions, strict=True)
+        ]
+    if declared:
+        out["declared"] = declared
     if s.base_dockerfile:
         out["base_dockerfile"] = s.base_dockerfile
     return out
 
 
-def _library(ws: Workspace, member: Member) -> dict[str, Any]:
+def _library(the_plan: Plan, member: Member) -> dict[str, Any]:
     """A member that is not a service: why, the handlers it has, the setting that would make
     it a service."""
     from uvbake.plan.roles import handler_of
 
-    found = role(member, ws)
+    found = the_plan.role(member)
+    scanned = the_plan.scanned or Scan(top=the_plan.workspace.root)
     return {
         "name": member.name,
         "path": member.path.as_posix(),
         "why": found.reason,
-        "handlers": list(handler_of(ws, member)),
+        "handlers": list(handler_of(the_plan.workspace, member, scanned)),
         "fix": found.fix,
-    }
-
-
-def _describe_without_services(ws: Workspace, error: NoService) -> dict[str, Any]:
-    return {
-        "python": ws.settings.python,
-        "services": [],
-        "libraries": [_library(ws, m) for m in ws.members],
-        "no_service": error.line(),
     }
 
 
 def run(*, root: Path, as_json: bool, layers: bool = False, console: Console | None = None) -> int:
     console = console or Console()
     out = console.out
-    ws = api.load_warned(root, console=console)
-    the_plan: Plan | None = None
-    try:
-        the_plan = plan(ws)
-    except NoService as error:
-        data = _describe_without_services(ws, error)
-    else:
-        data = describe(the_plan)
-    if layers and the_plan is not None:
+    the_plan = api.planned(root, console=console, strict=False)
+    data = describe(the_plan)
+    if layers and the_plan.services:
         from uvbake.report import layers as layer_report
 
         data["layers"] = layer_report.describe(the_plan)
     if as_json:
         out.write(json.dumps(data, indent=2) + "\n")
         return 0
-    count = len(the_plan.layers) if the_plan is not None else 0
-    out.write(f"python {data['python']}; {count} third-party layers\n")
+    out.write(f"python {data['python']}; {len(the_plan.layers)} third-party layers\n")
     out.write("services:\n")
-    if the_plan is None:
+    if "no_service" in data:
         out.write(f"  none: {data['no_service']}\n")
     for s in data["services"]:
-        local = ", ".join(s["local"]) or "-"
-        out.write(
-            f"  {s['name']:<20} {s['path']:<28} handler={s['handler']} platform={s['platform']}"
-            f" local=[{local}] third-party={s['third_party']} ({s['why']})\n"
-        )
-        for function in s.get("functions", ()):
-            out.write(f"    target {function['target']}: {function['handler']}\n")
-        for pin in s["emulated"]:
-            out.write(f"    installed on {s['platform']}: {pin['name']} ({pin['why']})\n")
-        if s["replaces"]:
-            replaced = ", ".join(s["replaces"])
-            out.write(f"    on {s['platform']}: the base image's {replaced} removed for its own\n")
+        _write_service(out, s)
+    for s in data["left_out"]:
+        out.write(f"  {s['name']:<20} {s['path']:<28} left out: {s['problem']}\n")
     out.write("libraries:\n")
     for lib in data["libraries"]:
         handlers = f" handlers=[{', '.join(lib['handlers'])}]" if lib["handlers"] else ""
         out.write(f"  {lib['name']:<20} {lib['path']:<28} ({lib['why']}){handlers}\n")
         if lib["fix"]:
             out.write(f"    a service with: {lib['fix']}\n")
-    if layers and the_plan is not None:
+    _write_declarations(out, data)
+    if layers and the_plan.services:
         out.write(layer_report.text(data["layers"]))
     return 0
+
+
+def _write_service(out: TextIO, s: dict[str, Any]) -> None:
+    local = ", ".join(s["local"]) or "-"
+    out.write(
+        f"  {s['name']:<20} {s['path']:<28} handler={s['handler']} platform={s['platform']}"
+        f" local=[{local}] third-party={s['third_party']} ({s['why']})\n"
+    )
+    for function in s.get("functions", ()):
+        where = f" (declared at {function['declared']})" if "declared" in function else ""
+        out.write(f"    target {function['target']}: {function['handler']}{where}\n")
+    for pin in s["emulated"]:
+        out.write(f"    installed on {s['platform']}: {pin['name']} ({pin['why']})\n")
+    if s["replaces"]:
+        replaced = ", ".join(s["replaces"])
+        out.write(f"    on {s['platform']}: the base image's {replaced} removed for its own\n")
+
+
+def _write_declarations(out: TextIO, data: dict[str, Any]) -> None:
+    """Declared functions that are not built, and declaration files that could not be read."""
+    unused = [d for d in data["declared"] if d["problem"] or d["skipped"]]
+    if not unused and not data["problems"]:
+        return
+    out.write("declarations:\n")
+    for d in unused:
+        notes = "; ".join([*([d["problem"]] if d["problem"] else []), *d["skipped"]])
+        out.write(f"  {d['where']} {d['name']} ({d['kind']}): {notes}\n")
+    for problem in data["problems"]:
+        out.write(f"  {problem}\n")

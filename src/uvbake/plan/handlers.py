@@ -1,15 +1,15 @@
-"""Lambda handlers: found on disk by the conventions of Lambda projects, and explicit ones
-checked against the code an image ships.
+"""Lambda handlers: which ones a member has, and which its image uses.
 
-The conventions: a top-level `def handler(event, context)` or `def lambda_handler(event,
-context)` (two positional parameters) in a module named main, index, app, handler or
-lambda_function, at any depth of the packages a member ships (src, flat and single-module
-layouts, a flat `app.py` next to pyproject.toml, an import package named `src`).
+A handler is what `scan.bindings` says it is, however it is named. In order, a service's
+functions are: [tool.uvbake] functions or handler (checked against the shipped code); those
+its infrastructure declares (SAM, CloudFormation, Serverless, CDK, SST, Terraform, its own
+Dockerfile); the `services/` default `<package>.main.handler`; else the one handler found by
+convention: a top-level `handler` or `lambda_handler` taking (event, context), in a module
+named main, index, app, handler or lambda_function, else in any module the member ships.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,81 +17,113 @@ from pathlib import Path
 
 from uvbake.errors import UvbakeError
 from uvbake.load.workspace import Member, Workspace
-from uvbake.scan import discovery
+from uvbake.scan import bindings, discovery
+from uvbake.scan.declared import DeclaredFunction
 from uvbake.scan.discovery import AppSource
 
 MODULES = ("main", "index", "app", "handler", "lambda_function")
 FUNCTIONS = ("handler", "lambda_handler")
-_DEF = re.compile(rb"^def +(?:handler|lambda_handler) *\(", re.M)
-# Values that are never callable: a handler bound to one is a variable, not a function.
-_DATA = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr, ast.BinOp)
+_DEF = re.compile(rb"^(?:async +)?def +(?:handler|lambda_handler) *\(", re.M)
 
 
 @dataclass(frozen=True)
 class Function:
-    """One Lambda function of a service: `name` is None for a service with one handler."""
+    """One Lambda function of a service: `name` is None for a service with one handler.
+    `app`: the code of its own that /var/task holds (a declared code root), else () for the
+    service's; `declared`: where it is declared ("template.yaml:12"), if it is."""
 
     name: str | None
     handler: str
+    app: tuple[AppSource, ...] = ()
+    declared: str | None = None
+
+
+class NoHandler(UvbakeError):
+    """A service with no handler at all (a web server, a fresh project): a member matched
+    only by a service glob is then left out with a warning, and `list` names it."""
 
 
 @dataclass(frozen=True)
 class Found:
-    """Handlers found by convention in a member, and the first convention module that does
-    not parse (as an error naming its file and line)."""
+    """Handlers found by convention in a member; `refused`: convention-named functions that
+    are not handlers (async, wrong parameters), with file:line; `broken`: the first
+    convention module that does not parse."""
 
     handlers: tuple[str, ...]
     broken: UvbakeError | None = None
+    refused: tuple[str, ...] = ()
 
 
 def _modules(ws: Workspace, member: Member) -> Iterator[tuple[str, Path]]:
-    """(dotted name, file) of every convention module the member ships."""
+    """(dotted name, file) of every module the member ships, convention names first."""
     try:
         packages = discovery.import_packages(ws, member)
     except UvbakeError:
         packages = ()
     base = discovery.source_root(ws.root, member)
-    # A flat layout ships a top-level convention module (app.py) named after no project.
-    loose = () if member.settings.packages else (ws.root / base / f"{m}.py" for m in MODULES)
+    # A flat layout ships top-level modules (app.py) named after no project.
+    loose = () if member.settings.packages else sorted((ws.root / base).glob("*.py"))
     seen: set[Path] = set()
+    named: list[tuple[str, Path]] = []
+    other: list[tuple[str, Path]] = []
     for path in (*(ws.root / p.source for p in packages), *loose):
         if path in seen:
             continue
         seen.add(path)
         if path.is_file():
-            if path.suffix == ".py" and path.stem in MODULES:
-                yield path.stem, path
+            if path.suffix == ".py" and path.stem.isidentifier():
+                kept = path.stem not in discovery.TOOL_SCRIPTS
+                if kept:
+                    (named if path.stem in MODULES else other).append((path.stem, path))
             continue
         if not path.is_dir():
             continue
         for file in sorted(path.rglob("*.py")):
             rel = file.relative_to(path.parent).with_suffix("").parts
-            named = file.stem in MODULES and all(p.isidentifier() for p in rel)
-            if named and not any(p in discovery.FLAT_SKIP for p in rel[1:-1]):
-                yield ".".join(rel), file
+            if not all(p.isidentifier() for p in rel):
+                continue
+            if any(p in discovery.FLAT_SKIP for p in rel[1:-1]):
+                continue
+            (named if file.stem in MODULES else other).append((".".join(rel), file))
+    yield from named
+    yield from other
 
 
-def _parse(ws: Workspace, file: Path) -> ast.Module:
+def parse_error(parsed: bindings.Parsed) -> UvbakeError:
+    """The one-line error of a module that does not parse or cannot be read."""
+    if parsed.line:
+        return UvbakeError(
+            parsed.file,
+            f"does not parse (line {parsed.line}: {parsed.error})",
+            f"fix the syntax at line {parsed.line}",
+        )
+    return UvbakeError(parsed.file, parsed.error or "cannot be read", "fix the file")
+
+
+def _handlers_in(ws: Workspace, file: Path, dotted: str) -> tuple[list[str], list[str]]:
+    """Handlers of one module by the conventions' names, and the refused ones (file:line)."""
     rel = file.relative_to(ws.root).as_posix()
-    try:
-        return ast.parse(file.read_bytes(), filename=rel)
-    except SyntaxError as exc:
-        raise UvbakeError(
-            rel,
-            f"does not parse (line {exc.lineno}: {exc.msg})",
-            f"fix the syntax at line {exc.lineno}",
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise UvbakeError(rel, f"cannot be read as Python ({exc})", "fix the file") from None
-
-
-def _takes_event_and_context(node: ast.FunctionDef) -> bool:
-    return len(node.args.posonlyargs) + len(node.args.args) == 2
+    parsed = bindings.parse(ws.root, rel)
+    if parsed.error is not None:
+        raise parse_error(parsed)
+    good, refused = [], []
+    for name in FUNCTIONS:
+        bound = parsed.binding(name)
+        if bound is None or bound.kind == bindings.CALLABLE:
+            continue
+        if bound.is_handler:
+            good.append(f"{dotted}.{name}")
+        else:
+            refused.append(f"{rel}:{bound.line}: {bound.problem()}")
+    return good, refused
 
 
 def found(ws: Workspace, member: Member) -> Found:
-    """The handlers of `member` found by the Lambda conventions, in module order."""
-    out: list[str] = []
+    """The handlers of `member` found by the Lambda conventions: those in convention-named
+    modules, else those in any module it ships."""
+    by_name: list[str] = []
+    anywhere: list[str] = []
+    refused: list[str] = []
     broken = None
     for dotted, file in _modules(ws, member):
         try:
@@ -101,25 +133,25 @@ def found(ws: Workspace, member: Member) -> Found:
         if not _DEF.search(source):
             continue
         try:
-            tree = _parse(ws, file)
+            good, bad = _handlers_in(ws, file, dotted)
         except UvbakeError as exc:
             broken = broken or exc
             continue
-        out.extend(
-            f"{dotted}.{node.name}"
-            for node in tree.body
-            if isinstance(node, ast.FunctionDef)
-            and node.name in FUNCTIONS
-            and _takes_event_and_context(node)
-        )
-    return Found(handlers=tuple(dict.fromkeys(out)), broken=broken)
+        named = dotted.rsplit(".", 1)[-1] in MODULES
+        (by_name if named else anywhere).extend(good)
+        refused.extend(bad)
+    chosen = by_name or anywhere
+    return Found(handlers=tuple(dict.fromkeys(chosen)), broken=broken, refused=tuple(refused))
 
 
 def legacy(ws: Workspace, member: Member) -> str | None:
     """The default of the `services/` layout: the first `<package>.main.handler` that exists."""
     for name in discovery.handler_names(ws, member):
         module = discovery.find_module(ws.root, member, f"{name}.main")
-        if module is not None and discovery.defines(module, "handler"):
+        if module is None:
+            continue
+        bound = bindings.parse(ws.root, module.relative_to(ws.root).as_posix()).binding("handler")
+        if bound is not None and bound.is_handler:
             return f"{name}.main.handler"
     return None
 
@@ -148,14 +180,44 @@ def functions_line(handlers: Sequence[str]) -> str:
     return "functions = { " + ", ".join(f'{n} = "{h}"' for n, h in pairs) + " }"
 
 
-def choose(ws: Workspace, member: Member) -> tuple[Function, ...]:
-    """A service's functions: [tool.uvbake] functions or handler, else the default
-    `<package>.main.handler`, else the one handler found by convention."""
+def declared_functions(
+    member: Member, declared: Sequence[DeclaredFunction]
+) -> tuple[Function, ...]:
+    """The functions a member's infrastructure declares and uvbake can build: one keeps the
+    service's own target, several get one target each."""
+    broken = next((d for d in declared if d.problem is not None and d.handler is not None), None)
+    if broken is not None:
+        where, _, problem = (
+            broken.problem.partition(": ")
+            if broken.problem and broken.problem.count(":") >= 2 and ".py:" in broken.problem
+            else (broken.where, "", broken.problem or "")
+        )
+        raise UvbakeError(
+            where,
+            f"{problem} (function {broken.declared.name} of '{member.name}', declared at "
+            f"{broken.where})",
+            f"fix the handler or the declaration at {broken.where}",
+        )
+    good = [d for d in declared if d.problem is None and d.handler is not None]
+    if len(good) == 1:
+        d = good[0]
+        return (Function(None, d.handler or "", app=d.app, declared=d.where),)
+    return tuple(Function(d.name, d.handler or "", app=d.app, declared=d.where) for d in good)
+
+
+def choose(
+    ws: Workspace, member: Member, *, declared: Sequence[DeclaredFunction] = ()
+) -> tuple[Function, ...]:
+    """A service's functions: [tool.uvbake] functions or handler, else the declared ones,
+    else the default `<package>.main.handler`, else the one handler found by convention."""
     settings = member.settings
     if settings.functions is not None:
         return tuple(Function(name, handler) for name, handler in settings.functions)
     if settings.handler is not None:
         return (Function(None, settings.handler),)
+    from_declarations = declared_functions(member, declared)
+    if from_declarations:
+        return from_declarations
     default = legacy(ws, member)
     if default is not None:
         return (Function(None, default),)
@@ -173,8 +235,15 @@ def choose(ws: Workspace, member: Member) -> tuple[Function, ...]:
         )
     if conventions.broken is not None:
         raise conventions.broken
+    if conventions.refused:
+        where, _, problem = conventions.refused[0].partition(": ")
+        raise UvbakeError(
+            where,
+            f"{problem}, and it would be the handler of service '{member.name}'",
+            "make it a def taking (event, context)",
+        )
     tried = [f"{name}.main.handler" for name in discovery.handler_names(ws, member)]
-    raise UvbakeError(
+    raise NoHandler(
         member.pyproject,
         f"service '{member.name}' has no Lambda handler ({' or '.join(tried)} not found)",
         'set [tool.uvbake] handler = "package.module.function"',
@@ -197,7 +266,7 @@ def _module_file(ws: Workspace, app: Sequence[AppSource], module: str) -> Path |
 
 
 def check(ws: Workspace, member: Member, handler: str, app: Sequence[AppSource]) -> None:
-    """Stop unless the explicit `handler` names a function of a module the image ships."""
+    """Stop unless the explicit `handler` names a handler of a module the image ships."""
     module, _, function = handler.rpartition(".")
     fix = f"fix [tool.uvbake] handler in {member.pyproject}"
     file = _module_file(ws, app, module)
@@ -210,53 +279,15 @@ def check(ws: Workspace, member: Member, handler: str, app: Sequence[AppSource])
             fix,
         )
     where = file.relative_to(ws.root).as_posix()
-    kind = None
-    for node in _top_level(_parse(ws, file).body):
-        names = _bound(node)
-        if function in names:
-            kind = names[function]
-    if kind == "function":
+    parsed = bindings.parse(ws.root, where)
+    if parsed.error is not None:
+        raise parse_error(parsed)
+    bound = parsed.binding(function)
+    if bound is not None and bound.is_handler:
         return
-    what = {
-        None: f"does not define '{function}'",
-        "class": f"'{function}' is a class, not a function",
-        "variable": f"'{function}' is a variable, not a function",
-        "coroutine": f"'{function}' is an async function, which the Lambda runtime never awaits",
-    }[kind]
+    what = f"does not define '{function}'" if bound is None else bound.problem()
     raise UvbakeError(
-        where,
+        where if bound is None else f"{where}:{bound.line}",
         f"{what}, and it is the handler of service '{member.name}'",
         f"define def {function}(event, context) or {fix}",
     )
-
-
-def _top_level(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
-    """The statements run at import time: the module's, and those inside its top-level if,
-    try and with blocks (try: from fast import handler / except ImportError: def handler)."""
-    for node in body:
-        yield node
-        if isinstance(node, ast.If):
-            yield from _top_level([*node.body, *node.orelse])
-        elif isinstance(node, ast.Try):
-            inner = [*node.body, *(s for h in node.handlers for s in h.body)]
-            yield from _top_level([*inner, *node.orelse, *node.finalbody])
-        elif isinstance(node, ast.With):
-            yield from _top_level(node.body)
-
-
-def _bound(node: ast.stmt) -> dict[str, str]:
-    """Names a top-level statement binds, and what to: function, class, variable, coroutine.
-    A name bound to a call or another name may be callable (handler = Mangum(app))."""
-    if isinstance(node, ast.FunctionDef):
-        return {node.name: "function"}
-    if isinstance(node, ast.AsyncFunctionDef):
-        return {node.name: "coroutine"}
-    if isinstance(node, ast.ClassDef):
-        return {node.name: "class"}
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return {(a.asname or a.name.split(".")[0]): "function" for a in node.names}
-    if isinstance(node, ast.Assign | ast.AnnAssign):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        kind = "variable" if node.value is None or isinstance(node.value, _DATA) else "function"
-        return {t.id: kind for t in targets if isinstance(t, ast.Name)}
-    return {}

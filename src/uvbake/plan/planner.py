@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Container
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from uvbake.errors import UvbakeError
 from uvbake.load import pathdeps
@@ -14,7 +14,8 @@ from uvbake.plan import handlers, roles, wheels
 from uvbake.plan.handlers import Function
 from uvbake.plan.layers import Layer, partition
 from uvbake.plan.wheels import Pin, Target
-from uvbake.scan import discovery
+from uvbake.scan import Scan, discovery
+from uvbake.scan.declared import DeclaredFunction, ship
 from uvbake.scan.discovery import AppSource
 from uvbake.uvlock.closure import marker_environment, runtime_closure, split_packages
 from uvbake.uvlock.lock import LockedPackage, git_packages, local_packages
@@ -86,6 +87,8 @@ class ServicePlan:
     functions: tuple[Function, ...] = ()
     # A Dockerfile (relative to the root) whose last stage the image starts from.
     base_dockerfile: str | None = None
+    # Where the one function of a service is declared ("template.yaml:12"), if it is.
+    declared: str | None = None
 
     @property
     def targets(self) -> tuple[tuple[str, str], ...]:
@@ -122,11 +125,30 @@ class ServicePlan:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A member that would be a service but is not built, and why (one line)."""
+
+    member: Member
+    problem: UvbakeError
+
+
+@dataclass(frozen=True)
 class Plan:
+    """Every decision: the services and what each image holds, each member's role, the
+    members left out and why, and what the declarations said that could not be used."""
+
     workspace: Workspace
     services: tuple[ServicePlan, ...]
     libraries: tuple[Member, ...]
     layers: tuple[Layer, ...]
+    roles: dict[str, Role] = field(default_factory=dict)
+    scanned: Scan | None = None
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()
+    no_service: UvbakeError | None = None
+
+    def role(self, member: Member) -> Role:
+        return self.roles[member.name]
 
     @property
     def shipped(self) -> tuple[LibraryPlan, ...]:
@@ -137,16 +159,6 @@ class Plan:
     @property
     def site_packages(self) -> str:
         return f"/var/lang/lib/python{self.workspace.settings.python}/site-packages"
-
-
-_ROLES: list[tuple[Workspace, dict[str, Role]]] = []
-
-
-def role(member: Member, ws: Workspace) -> Role:
-    """Whether `member` is a service, and why (roles.roles, worked out once per workspace)."""
-    if not _ROLES or _ROLES[0][0] is not ws:
-        _ROLES[:] = [(ws, roles.roles(ws))]
-    return _ROLES[0][1][member.name]
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -240,6 +252,7 @@ def _plan_service(
     *,
     names: frozenset[str],
     libraries: dict[str, LibraryPlan],
+    declared: tuple[DeclaredFunction, ...] = (),
 ) -> ServicePlan:
     """Plan one service. `names`: every member's name, the missing ones too; `libraries`
     keeps the LibraryPlan of each member across services."""
@@ -271,8 +284,8 @@ def _plan_service(
     for lib in closure:
         if lib.name not in libraries:
             libraries[lib.name] = _library(ws, lib)
-    functions = handlers.choose(ws, member)
-    app = discovery.app_sources(ws, member, *(f.handler for f in functions))
+    functions = _with_code(ws, member, handlers.choose(ws, member, declared=declared))
+    app = discovery.app_sources(ws, member, *(f.handler for f in functions if not f.app))
     if member.settings.handler is not None or member.settings.functions is not None:
         for function in functions:
             handlers.check(ws, member, function.handler, app)
@@ -281,6 +294,7 @@ def _plan_service(
         member=member,
         handler=functions[0].handler,
         functions=functions if functions[0].name is not None else (),
+        declared=functions[0].declared if functions[0].name is None else None,
         base_dockerfile=pathdeps.base_dockerfile(ws, member),
         platform=platform,
         base_image=member.settings.base_image,
@@ -288,7 +302,7 @@ def _plan_service(
             libraries[m.name] for m in sorted(closure, key=lambda m: m.path.as_posix())
         ),
         third_party=tuple(sorted(third)),
-        app=app,
+        app=functions[0].app if functions[0].name is None and functions[0].app else app,
         reason=reason,
         target=target,
         pins=tuple(
@@ -297,19 +311,62 @@ def _plan_service(
     )
 
 
-def plan(ws: Workspace) -> Plan:
+def _with_code(
+    ws: Workspace, member: Member, functions: tuple[Function, ...]
+) -> tuple[Function, ...]:
+    """A handler in a loose module of a flat layout (app.py beside pyproject.toml, or beside
+    helpers.py and data files) ships every module and data file beside it, as Lambda would
+    load that folder; other handlers ship the member's import packages."""
+    if member.settings.packages:
+        return functions
+    base = discovery.source_root(ws.root, member)
+    packaged = {a.dest for a in discovery.discovered_packages(ws, member)}
+    out = []
+    for function in functions:
+        top = function.handler.split(".")[0]
+        loose = (ws.root / base / f"{top}.py").is_file() and top not in packaged
+        if function.app or not loose or function.handler.count(".") != 1:
+            out.append(function)
+            continue
+        others = (m.path.as_posix() for m in ws.members)
+        out.append(replace(function, app=ship(ws.root, base.as_posix(), members=others)))
+    return tuple(out)
+
+
+def plan(ws: Workspace, scanned: Scan, *, strict: bool = True) -> Plan:
+    """Decide every service's image. A member matched as a service by a glob that has no
+    handler is left out with a warning; any other problem of a service stops planning, or
+    with `strict` off (for `uvbake list`) leaves that service out too, with its problem."""
+    the_roles = roles.roles(ws, scanned)
     services = []
     libraries = []
+    skipped = []
     planned: dict[str, LibraryPlan] = {}
     names = frozenset(m.name for m in ws.members) | ws.missing
     for member in ws.members:
-        found = role(member, ws)
-        if found.service:
-            services.append(_plan_service(ws, member, found.reason, names=names, libraries=planned))
-        else:
+        found = the_roles[member.name]
+        if not found.service:
             libraries.append(member)
-    if not services:
-        raise _no_service(ws)
+            continue
+        try:
+            services.append(
+                _plan_service(
+                    ws,
+                    member,
+                    found.reason,
+                    names=names,
+                    libraries=planned,
+                    declared=scanned.of(member.name),
+                )
+            )
+        except handlers.NoHandler as error:
+            if member.settings.service and strict:
+                raise
+            skipped.append(Skipped(member=member, problem=error))
+        except UvbakeError as error:
+            if strict:
+                raise
+            skipped.append(Skipped(member=member, problem=error))
     needs = {s.name: (s.target, s.pins) for s in services}
     layers, per_service = partition(needs, max_layers=ws.settings.max_layers)
     return Plan(
@@ -317,17 +374,36 @@ def plan(ws: Workspace) -> Plan:
         services=tuple(replace(s, layers=per_service[s.name]) for s in services),
         libraries=tuple(libraries),
         layers=layers,
+        roles=the_roles,
+        scanned=scanned,
+        skipped=tuple(skipped),
+        warnings=_warnings(scanned, skipped),
+        no_service=None if services else _no_service(ws, scanned, skipped),
     )
+
+
+def _warnings(scanned: Scan, skipped: list[Skipped]) -> tuple[str, ...]:
+    """Declaration files that could not be read, declared functions that are not built, and
+    services left out."""
+    out = [f"{p} (declaration left out)" for p in scanned.problems]
+    for f in scanned.functions:
+        unusable = f.member is None or f.handler is None
+        if f.problem is not None and unusable:
+            out.append(f"{f.where}: function {f.declared.name} is not built: {f.problem}")
+    out.extend(f"{s.problem.line()} (service '{s.member.name}' left out)" for s in skipped)
+    return tuple(out)
 
 
 class NoService(UvbakeError):
     """No member is a service: `uvbake list` still explains every member."""
 
 
-def _no_service(ws: Workspace) -> UvbakeError:
+def _no_service(ws: Workspace, scanned: Scan, skipped: list[Skipped]) -> UvbakeError:
     """The error of a workspace without services, naming the members that look like Lambdas
     and the `services` line that makes them services."""
-    found = roles.lambda_like(ws)
+    if skipped:
+        return skipped[0].problem
+    found = roles.lambda_like(ws, scanned)
     if not found:
         return NoService(
             "pyproject.toml",

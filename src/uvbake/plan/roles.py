@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from uvbake.load import globs
 from uvbake.load.workspace import Member, Workspace
 from uvbake.plan import handlers
+from uvbake.scan import Scan
 
 CONVENTIONS = (
     f"def {' or '.join(handlers.FUNCTIONS)}(event, context) in a module named "
@@ -68,20 +69,34 @@ def runtime_dependents(ws: Workspace) -> dict[str, tuple[str, ...]]:
     return {name: tuple(sorted(users)) for name, users in out.items()}
 
 
-def handler_of(ws: Workspace, member: Member) -> tuple[str, ...]:
-    """The handlers a member has: its settings, the default <package>.main.handler, else
-    those found by convention."""
+def handler_of(ws: Workspace, member: Member, scanned: Scan) -> tuple[str, ...]:
+    """The handlers a member has: its settings, its declarations, the default
+    <package>.main.handler, else those found by convention."""
     settings = member.settings
     if settings.functions is not None:
         return tuple(h for _, h in settings.functions)
     if settings.handler is not None:
         return (settings.handler,)
+    declared = handlers.declared_functions(member, scanned.of(member.name))
+    if declared:
+        return tuple(f.handler for f in declared)
     default = handlers.legacy(ws, member)
     return (default,) if default is not None else handlers.found(ws, member).handlers
 
 
-def _by_convention(member: Member, ws: Workspace, dependents: tuple[str, ...]) -> Role:
-    found = handler_of(ws, member)
+def _by_declaration(member: Member, scanned: Scan) -> Role | None:
+    """A member whose code an infrastructure file declares as a Lambda function."""
+    declared = scanned.of(member.name)
+    if not declared:
+        return None
+    where = ", ".join(f"{d.where} ({d.declared.name})" for d in declared)
+    return Role(True, f"declared as a Lambda function in {where}")
+
+
+def _by_convention(
+    member: Member, ws: Workspace, dependents: tuple[str, ...], scanned: Scan
+) -> Role:
+    found = handler_of(ws, member, scanned)
     if not found:
         return Role(
             False,
@@ -107,12 +122,14 @@ def _by_convention(member: Member, ws: Workspace, dependents: tuple[str, ...]) -
     )
 
 
-def roles(ws: Workspace) -> dict[str, Role]:
+def roles(ws: Workspace, scanned: Scan) -> dict[str, Role]:
     """Every member's role, by name."""
     out: dict[str, Role] = {}
     undecided = []
     for member in ws.members:
         decided = _by_settings(member, ws)
+        if decided is None or (member.is_root and member.settings.service is None):
+            decided = _by_declaration(member, scanned) or decided
         if decided is None:
             undecided.append(member)
         else:
@@ -129,7 +146,7 @@ def roles(ws: Workspace) -> dict[str, Role]:
         return out
     dependents = runtime_dependents(ws) if undecided else {}
     for member in undecided:
-        out[member.name] = _by_convention(member, ws, dependents.get(member.name, ()))
+        out[member.name] = _by_convention(member, ws, dependents.get(member.name, ()), scanned)
     return out
 
 
@@ -137,7 +154,7 @@ def _glob_fix(member: Member) -> str:
     return f'"{member.path.as_posix()}" in [tool.uvbake] services of pyproject.toml'
 
 
-def lambda_like(ws: Workspace) -> list[tuple[Member, tuple[str, ...]]]:
+def lambda_like(ws: Workspace, scanned: Scan) -> list[tuple[Member, tuple[str, ...]]]:
     """Members that look like Lambdas (they have a handler), other than the root project and
     those set apart by `service = false` or a library glob."""
     out = []
@@ -147,7 +164,7 @@ def lambda_like(ws: Workspace) -> list[tuple[Member, tuple[str, ...]]]:
         path = member.path.as_posix()
         if any(globs.matches(g, path) for g in ws.settings.libraries):
             continue
-        found = handler_of(ws, member)
+        found = handler_of(ws, member, scanned)
         if found:
             out.append((member, found))
     return out

@@ -125,6 +125,10 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
     default_platform = service.platform == plan.workspace.settings.platform
     stage = stage_name(service.name)
     base = service.base_dockerfile
+    # Functions with code of their own (declared code roots) get an app stage each; the
+    # service's shared app stage is for the others.
+    owns = [bool(f.app) for f in service.functions] or [False]
+    shared = not all(owns)
     return {
         "name": service.name,
         "stage": stage,
@@ -137,9 +141,19 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
                 "stage": stage_name(target),
                 "handler": handler,
                 "labels": _labels(service, target, handler),
+                "app_stage": f"{stage_name(target)}.app" if own else None,
             }
-            for target, handler in service.targets
+            for (target, handler), own in zip(service.targets, owns, strict=True)
         ],
+        "apps": [
+            *([{"stage": f"{stage}.app", "sources": service.app}] if shared else []),
+            *(
+                {"stage": f"{stage_name(target)}.app", "sources": f.app}
+                for (target, _), f in zip(service.targets, service.functions, strict=False)
+                if f.app
+            ),
+        ],
+        "shared_app": shared,
         "base": None if base is None else {"target": base_target(service.name), "dockerfile": base},
         "from": base_target(service.name) if base is not None else "${BASE_IMAGE}",
         "replaces": service.replaces,

@@ -1,2 +1,52 @@
 """The scan stage: reads a member's code and the repository's infrastructure declarations,
 once, into frozen records that planning decides from without touching the disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from uvbake.load.workspace import Workspace
+from uvbake.scan import declarations
+from uvbake.scan.declared import DeclaredFunction, resolve_all
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the repository declares about its Lambda functions, mapped onto the members.
+    `problems`: declaration files that could not be read ("file:line: message"), relative to
+    the workspace root where they are inside it."""
+
+    top: Path
+    functions: tuple[DeclaredFunction, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def of(self, member: str) -> tuple[DeclaredFunction, ...]:
+        """The functions declared for `member`, in declaration order."""
+        return tuple(f for f in self.functions if f.member == member)
+
+
+def repository_top(root: Path) -> Path:
+    """The git top the workspace is in (declarations may sit beside the workspace, up to it),
+    else the workspace root."""
+    here = root.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def scan(ws: Workspace) -> Scan:
+    """Read every declaration file from the repository's top, once."""
+    root = ws.root.resolve()
+    top = repository_top(root)
+    read = declarations.read_all(top)
+    members = [(m.name, m.path.as_posix()) for m in ws.members]
+    functions = resolve_all(read.functions, root=root, top=top, members=members)
+    problems = []
+    for problem in read.problems:
+        where = Path(top / problem.file).relative_to(top)
+        inside = (top / where).resolve().is_relative_to(root)
+        shown = (top / where).resolve().relative_to(root).as_posix() if inside else str(where)
+        problems.append(f"{shown}:{problem.line}: {problem.message}")
+    return Scan(top=top, functions=functions, problems=tuple(problems))

@@ -1,3 +1,82 @@
 """Readers of the files where Lambda projects declare their functions (SAM and CloudFormation
 templates, Serverless, CDK in Python and TypeScript, SST, Terraform, a function's own
 Dockerfile). Each reader parses, never runs, the file it is given."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from types import ModuleType
+
+from uvbake.scan.declarations.model import Declared, Problem, Read
+
+# Folders never read for declarations: dependencies, build outputs and tool caches (a CDK
+# cloud assembly holds synthesised copies of the templates the app declares).
+SKIP = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".venv",
+        "venv",
+        "node_modules",
+        "cdk.out",
+        ".aws-sam",
+        ".serverless",
+        ".terraform",
+        ".sst",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        "dist",
+        "build",
+        "site-packages",
+    }
+)
+
+
+READERS = (
+    "cloudformation",
+    "serverless",
+    "terraform",
+    "cdk_python",
+    "cdk_typescript",
+    "sst",
+    "dockerfile",
+)
+
+
+def _readers() -> tuple[ModuleType, ...]:
+    out = []  # TEMPORARY-UNTIL-READERS
+    for name in READERS:
+        try:
+            out.append(importlib.import_module(f"{__name__}.{name}"))
+        except ModuleNotFoundError:
+            pass
+    return tuple(out)
+
+
+def files(top: Path) -> Iterator[PurePosixPath]:
+    """Every file under `top` a reader might want, relative to it, in a stable order."""
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP and not d.endswith(".egg-info"))
+        rel = PurePosixPath(Path(folder).relative_to(top).as_posix())
+        for name in sorted(names):
+            yield rel / name
+
+
+def read_all(top: Path) -> Read:
+    """What every declaration file under `top` declares, in path order."""
+    readers = _readers()
+    functions: list[Declared] = []
+    problems: list[Problem] = []
+    for rel in files(top):
+        for reader in readers:
+            if reader.wants(rel):
+                found: Read = reader.read(top, top / rel)
+                functions.extend(found.functions)
+                problems.extend(found.problems)
+    return Read(functions=tuple(functions), problems=tuple(problems))

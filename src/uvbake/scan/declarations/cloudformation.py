@@ -1,0 +1,361 @@
+"""AWS SAM and CloudFormation templates, YAML or JSON: the Lambda functions they declare.
+
+Templates are parsed, never transformed or deployed: a short-form intrinsic (`!Ref Name`,
+`!Sub "..."`) is kept as a `Tagged` marker and a value that is one is not a literal. The
+helpers (`documents`, `Lined`, `Tagged`, `show`, `relative`, `join`) are shared with the
+Serverless and Terraform readers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from .model import Declared, Problem, Read
+
+SERVERLESS = "AWS::Serverless::Function"
+LAMBDA = "AWS::Lambda::Function"
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+# Generated or downloaded copies: cdk synth, sam build, serverless package, terraform init.
+SKIP_FOLDERS = frozenset(
+    {"cdk.out", ".aws-sam", ".serverless", ".terraform", "node_modules", ".venv", ".git"}
+)
+_FOLDERS = frozenset({"infra", "infrastructure", "cloudformation", "cfn", "templates", "sam"})
+_NOT_TEMPLATES = frozenset({"package.json", "package-lock.json", "tsconfig.json", "cdk.json"})
+_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+# A file without any of these is not a template: it is not even parsed.
+_HINT = re.compile(
+    r"AWSTemplateFormatVersion|AWS::Serverless|AWS::Lambda::Function|^[\"']?Resources[\"']?\s*:",
+    re.M,
+)
+_GLOBALS = ("Handler", "Runtime", "CodeUri", "Architectures")
+_SUB_VARIABLE = re.compile(r"\$\{(?!!)")
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A YAML short-form intrinsic as written: `!GetAtt Fn.Arn` is Tagged("GetAtt", "Fn.Arn")."""
+
+    tag: str
+    value: object
+
+
+class Lined(dict[Any, Any]):
+    """A YAML mapping that knows the 1-based line of each of its keys."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[Any, int] = {}
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that accepts any `!Tag` and records the lines of mapping keys."""
+
+
+def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tagged:
+    value: object
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        assert isinstance(node, yaml.MappingNode)
+        value = loader.construct_mapping(node, deep=True)
+    return Tagged(suffix, value)
+
+
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[Lined]:
+    data = Lined()
+    yield data
+    data.update(loader.construct_mapping(node))
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            data.lines.setdefault(key.value, key.start_mark.line + 1)
+
+
+_Loader.add_multi_constructor("!", _tagged)
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
+
+
+def documents(rel: str, text: str, *, as_json: bool) -> list[object] | Problem:
+    """Every document of a YAML (or JSON) text, or one Problem at the line the parser names.
+    YAML keeps any `!Tag` as a `Tagged` and its mappings are `Lined`."""
+    try:
+        if as_json:
+            return [json.loads(text)]
+        return list(yaml.load_all(text, Loader=_Loader))
+    except json.JSONDecodeError as exc:
+        return Problem(rel, exc.lineno, f"not valid JSON: {exc.msg}")
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        detail = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        kind = "JSON" if as_json else "YAML"
+        return Problem(rel, mark.line + 1 if mark else 1, f"not valid {kind}: {detail}")
+
+
+def show(value: object) -> str:
+    """A value as a short text for `skipped`: "!Ref HandlerName", "{Bucket: b, Key: k}"."""
+    if isinstance(value, Tagged):
+        text = f"!{value.tag} {show(value.value)}"
+    elif isinstance(value, list):
+        text = "[" + ", ".join(show(v) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def relative(top: Path, path: Path | str) -> str:
+    """`path` as a POSIX path relative to `top` ("../" when it leaves it)."""
+    return PurePosixPath(os.path.relpath(path, top)).as_posix()
+
+
+def join(top: Path, folder: str, value: str) -> str:
+    """A path written in a file of `folder` (relative to `top`), relative to `top`."""
+    if posixpath.isabs(value):
+        return relative(top, value)
+    return posixpath.normpath(posixpath.join(folder, value))
+
+
+def wants(path: PurePosixPath) -> bool:
+    name = path.name.lower()
+    folders = [part.lower() for part in path.parts[:-1]]
+    if path.suffix.lower() not in _SUFFIXES or any(f in SKIP_FOLDERS for f in folders):
+        return False
+    if name.startswith("samconfig") or name in _NOT_TEMPLATES:
+        return False
+    stem = name.rsplit(".", 1)[0]
+    return "template" in stem or "stack" in stem or any(f in _FOLDERS for f in folders)
+
+
+def read(top: Path, file: Path) -> Read:
+    rel = relative(top, file)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return Read()
+    except OSError as exc:
+        return Read(problems=(Problem(rel, 1, f"cannot read: {exc.strerror or exc}"),))
+    if not _HINT.search(text):
+        return Read()
+    as_json = file.suffix.lower() == ".json"
+    found = None  # a JSON `.template` is read as JSON first: YAML takes no tabs
+    if not as_json and text.lstrip().startswith("{"):
+        found = documents(rel, text, as_json=True)
+    if found is None or isinstance(found, Problem):
+        found = documents(rel, text, as_json=as_json)
+    if isinstance(found, Problem):
+        return Read(problems=(found,))
+    for doc in found:
+        if isinstance(doc, dict) and _is_template(doc):
+            try:
+                return _template(doc, top=top, rel=rel, text=text)
+            except RecursionError:  # a YAML alias that holds itself
+                return Read(problems=(Problem(rel, 1, "a value refers to itself"),))
+    return Read()
+
+
+def _transforms(doc: dict[Any, Any]) -> tuple[object, ...]:
+    transform = doc.get("Transform")
+    return tuple(transform) if isinstance(transform, list) else (transform,)
+
+
+def _type(resource: object) -> object:
+    return resource.get("Type") if isinstance(resource, dict) else None
+
+
+def _is_template(doc: dict[Any, Any]) -> bool:
+    if "AWSTemplateFormatVersion" in doc or SAM_TRANSFORM in _transforms(doc):
+        return True
+    resources = doc.get("Resources")
+    return isinstance(resources, dict) and any(
+        _type(r) in (SERVERLESS, LAMBDA) for r in resources.values()
+    )
+
+
+def _line(resources: dict[Any, Any], name: str, *, text: str, default: int) -> int:
+    """The line of a resource's logical id: recorded by the YAML loader, searched for in
+    JSON (the first `"Name":` after `"Resources":`)."""
+    if isinstance(resources, Lined):
+        return resources.lines.get(name, default)
+    start = re.search(r'"Resources"\s*:', text)
+    found = re.compile(f'"{re.escape(name)}"\\s*:').search(text, start.end() if start else 0)
+    return text.count("\n", 0, found.start()) + 1 if found else default
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The template being read: `folder` is its folder relative to `top`."""
+
+    top: Path
+    rel: str
+    folder: str
+    sam: bool
+
+    def path(self, value: str, folder: str | None = None) -> str:
+        return join(self.top, self.folder if folder is None else folder, value)
+
+
+def _template(doc: dict[Any, Any], *, top: Path, rel: str, text: str) -> Read:
+    resources = doc.get("Resources")
+    start = doc.lines.get("Resources", 1) if isinstance(doc, Lined) else 1
+    if not isinstance(resources, dict):
+        if resources is None:
+            return Read()
+        return Read(problems=(Problem(rel, start, "Resources is not a mapping"),))
+    where = _Where(top, rel, posixpath.dirname(rel), SAM_TRANSFORM in _transforms(doc))
+    globals_ = doc.get("Globals")
+    defaults = globals_.get("Function") if isinstance(globals_, dict) else None
+    found = []
+    for name, resource in resources.items():
+        if _type(resource) in (SERVERLESS, LAMBDA) and isinstance(name, str):
+            declared = _function(
+                resource,
+                name=name,
+                line=_line(resources, name, text=text, default=start),
+                defaults=defaults if isinstance(defaults, dict) else {},
+                where=where,
+            )
+            if declared is not None:
+                found.append(declared)
+    return Read(functions=tuple(found))
+
+
+def _literal(value: object) -> str | None:
+    """A string, or a `!Sub` / `Fn::Sub` without variables; None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Tagged) and value.tag == "Sub":
+        sub: object = value.value
+    elif isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+    else:
+        return None
+    if isinstance(sub, str) and not _SUB_VARIABLE.search(sub):
+        return sub.replace("${!", "${")
+    return None
+
+
+def _string(props: dict[Any, Any], key: str, skipped: list[str]) -> str | None:
+    if props.get(key) is None:
+        return None
+    text = _literal(props[key])
+    if text is None:
+        skipped.append(f"{key}: {show(props[key])} (not a literal)")
+    return text
+
+
+def _strings(value: object, label: str, skipped: list[str]) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = [_literal(v) for v in value] if isinstance(value, list) else [None]
+    if any(item is None for item in items):
+        why = "not a list" if isinstance(value, str) else "not a literal"
+        skipped.append(f"{label}: {show(value)} ({why})")
+        return None
+    return tuple(item for item in items if item is not None)
+
+
+def _function(
+    resource: dict[Any, Any],
+    *,
+    name: str,
+    line: int,
+    defaults: dict[Any, Any],
+    where: _Where,
+) -> Declared | None:
+    """One function's record, or None for a function of another language."""
+    skipped: list[str] = []
+    serverless = resource.get("Type") == SERVERLESS
+    props = resource.get("Properties") or {}
+    if not isinstance(props, dict):
+        skipped.append(f"Properties: {show(props)} (not a literal)")
+        props = {}
+    code = props.get("Code")
+    package = _string(props, "PackageType", skipped)
+    image = (package or "").lower() == "image" or "ImageUri" in props
+    image = image or (isinstance(code, dict) and "ImageUri" in code)
+    if serverless:
+        inherited = ("Architectures",) if image else _GLOBALS
+        props = {**{k: defaults[k] for k in inherited if k in defaults}, **props}
+    runtime = None if image else _string(props, "Runtime", skipped)
+    if runtime is not None and not runtime.startswith("python"):
+        return None
+    architectures = _strings(props.get("Architectures"), "Architectures", skipped) or ()
+    dockerfile = None
+    if image:
+        config = props.get("ImageConfig")
+        command = config.get("Command") if isinstance(config, dict) else None
+        commands = _strings(command, "ImageConfig.Command", skipped)
+        handler = commands[0] if commands else None
+        code_root, dockerfile = _docker(resource.get("Metadata"), where, skipped)
+    else:
+        handler = _string(props, "Handler", skipped)
+        code_root = _code(props, serverless=serverless, where=where, skipped=skipped)
+    return Declared(
+        kind="sam" if where.sam or serverless else "cloudformation",
+        file=where.rel,
+        line=line,
+        name=name,
+        handler=handler,
+        code_root=code_root,
+        dockerfile=dockerfile,
+        image=image,
+        runtime=runtime,
+        architectures=architectures,
+        skipped=tuple(skipped),
+    )
+
+
+def _docker(metadata: object, where: _Where, skipped: list[str]) -> tuple[str | None, str | None]:
+    """(Docker context, Dockerfile) of an image function's `sam build` Metadata; the context
+    stands for the code root, as the Dockerfile copies from it."""
+    if not isinstance(metadata, dict) or metadata.get("DockerContext") is None:
+        return None, None
+    context = _string(metadata, "DockerContext", skipped)
+    named = metadata.get("Dockerfile") is not None
+    dockerfile = _string(metadata, "Dockerfile", skipped) if named else "Dockerfile"
+    if context is None:
+        return None, None
+    root = where.path(context)
+    return root, None if dockerfile is None else where.path(dockerfile, folder=root)
+
+
+def _code(
+    props: dict[Any, Any], *, serverless: bool, where: _Where, skipped: list[str]
+) -> str | None:
+    """The folder of a zip function's code: SAM CodeUri (the template's folder when not
+    given, as `sam build` does), or a local CloudFormation `Code` path (`aws cloudformation
+    package`)."""
+    key = "CodeUri" if serverless else "Code"
+    if serverless and props.get("InlineCode") is not None:
+        skipped.append("InlineCode: inline code (no folder)")
+        return None
+    value = props.get(key, "." if serverless else None)
+    if value is None:
+        return None
+    if isinstance(value, dict) and "ZipFile" in value:
+        skipped.append(f"{key}.ZipFile: inline code (no folder)")
+        return None
+    if isinstance(value, dict) and ({"Bucket", "S3Bucket", "S3Key", "Key"} & value.keys()):
+        skipped.append(f"{key}: {show(value)} (an S3 object)")
+        return None
+    text = _literal(value)
+    if text is None:
+        skipped.append(f"{key}: {show(value)} (not a literal)")
+    elif text.startswith("s3://"):
+        skipped.append(f"{key}: {text} (an S3 object)")
+    elif text.lower().endswith((".zip", ".jar")):
+        skipped.append(f"{key}: {text} (a zip built elsewhere)")
+    else:
+        return where.path(text)
+    return None
