@@ -186,23 +186,32 @@ def declared_functions(
     """The functions a member's infrastructure declares and uvbake can build: one keeps the
     service's own target, several get one target each."""
     broken = next((d for d in declared if d.problem is not None and d.handler is not None), None)
-    if broken is not None:
-        where, _, problem = (
-            broken.problem.partition(": ")
-            if broken.problem and broken.problem.count(":") >= 2 and ".py:" in broken.problem
-            else (broken.where, "", broken.problem or "")
-        )
-        raise UvbakeError(
-            where,
-            f"{problem} (function {broken.declared.name} of '{member.name}', declared at "
-            f"{broken.where})",
-            f"fix the handler or the declaration at {broken.where}",
-        )
+    if broken is not None and broken.problem is not None:
+        raise _declaration_error(member, broken, broken.problem)
     good = [d for d in declared if d.problem is None and d.handler is not None]
     if len(good) == 1:
         d = good[0]
         return (Function(None, d.handler or "", app=d.app, declared=d.where),)
     return tuple(Function(d.name, d.handler or "", app=d.app, declared=d.where) for d in good)
+
+
+def _declaration_error(member: Member, broken: DeclaredFunction, problem: str) -> UvbakeError:
+    """A declared function that cannot be built: named where its code is wrong (file:line)
+    when that is known, else where it is declared."""
+    fix = f"fix the handler or the declaration at {broken.where}"
+    if problem.startswith("declares "):
+        return UvbakeError(broken.where, problem, "make the declarations agree, or remove one")
+    head, sep, rest = problem.partition(": ")
+    if sep and re.fullmatch(r"[\w./-]+\.py:\d+", head):
+        where, problem = head, rest
+    else:
+        where = broken.where
+    return UvbakeError(
+        where,
+        f"{problem} (function {broken.declared.name} of '{member.name}', declared at "
+        f"{broken.where})",
+        fix,
+    )
 
 
 def choose(

@@ -233,8 +233,8 @@ def _disagreements(found: list[DeclaredFunction]) -> tuple[DeclaredFunction, ...
         if (first.handler, first.code_root) == (f.handler, f.code_root):
             continue
         why = (
-            f"{first.where} and {f.where} both declare function '{f.name}' differently "
-            f"({first.handler} in {first.code_root}, {f.handler} in {f.code_root})"
+            f"declares function {first.declared.name} differently from {f.where} "
+            f"({first.handler} in {first.code_root} against {f.handler} in {f.code_root})"
         )
         out[out.index(first)] = replace(first, problem=why, app=())
         seen[key] = replace(first, problem=why, app=())

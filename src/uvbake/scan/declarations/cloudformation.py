@@ -131,9 +131,15 @@ def wants(path: PurePosixPath) -> bool:
     folders = [part.lower() for part in path.parts[:-1]]
     if path.suffix.lower() not in _SUFFIXES or any(f in SKIP_FOLDERS for f in folders):
         return False
-    if name.startswith("samconfig") or name in _NOT_TEMPLATES:
-        return False
-    stem = name.rsplit(".", 1)[0]
+    return not (name.startswith("samconfig") or name in _NOT_TEMPLATES)
+
+
+def _named_like_template(path: PurePosixPath) -> bool:
+    """Whether a file's name or folder says it is a template; any other YAML or JSON file is
+    one only when it names an AWS resource type (two templates in one member, the second
+    named after what it deploys, are common)."""
+    stem = path.name.lower().rsplit(".", 1)[0]
+    folders = [part.lower() for part in path.parts[:-1]]
     return "template" in stem or "stack" in stem or any(f in _FOLDERS for f in folders)
 
 
@@ -146,6 +152,8 @@ def read(top: Path, file: Path) -> Read:
     except OSError as exc:
         return Read(problems=(Problem(rel, 1, f"cannot read: {exc.strerror or exc}"),))
     if not _HINT.search(text):
+        return Read()
+    if "AWS::" not in text and not _named_like_template(PurePosixPath(rel)):
         return Read()
     as_json = file.suffix.lower() == ".json"
     found = None  # a JSON `.template` is read as JSON first: YAML takes no tabs
