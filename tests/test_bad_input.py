@@ -156,12 +156,6 @@ CASES: list[tuple[str, Change, str]] = [
         'write it as exclude = ["services/*"]',
     ),
     (
-        "member-glob-matches-nothing",
-        edit(ROOT, '"services/common/*"]', '"services/common/*", "apps/*"]'),
-        "pyproject.toml: workspace member glob 'apps/*' matches no folder; remove it from "
-        "[tool.uv.workspace] members or create the member",
-    ),
-    (
         "member-glob-absolute",
         edit(ROOT, '"services/common/*"]', '"services/common/*", "/etc"]'),
         "pyproject.toml: workspace glob '/etc' is not a relative path; write globs relative "
@@ -1186,3 +1180,22 @@ def test_files_are_named_from_the_root_with_root_option(
     change(root)
     result = uvbake("generate", "--root", str(root), cwd=tmp_path)
     assert result.stderr.splitlines() == [f"uvbake: error: {message}"]
+
+
+def test_a_member_entry_matching_no_folder_is_a_warning(tmp_path: Path) -> None:
+    """uv accepts a member entry that matches nothing (a member not checked out): so does
+    uvbake, with a warning."""
+    root = seed_workspace(tmp_path)
+    edit(ROOT, '"services/common/*"]', '"services/common/*", "apps/*", "services/gone"]')(root)
+    result = uvbake("generate", cwd=root)
+    assert (result.returncode, result.stderr.splitlines()) == (
+        0,
+        [
+            "uvbake: warning: pyproject.toml: workspace member entry 'apps/*' matches no "
+            "folder in the checkout; remove it from [tool.uv.workspace] members, or create "
+            "the member",
+            "uvbake: warning: pyproject.toml: workspace member entry 'services/gone' matches no "
+            "folder in the checkout; remove it from [tool.uv.workspace] members, or create "
+            "the member",
+        ],
+    )

@@ -290,3 +290,43 @@ def test_a_web_server_under_services_is_listed_and_left_out(tmp_path: Path) -> N
         "pyproject.toml: service 'web' has no Lambda handler (web.main.handler not found); "
         'set [tool.uvbake] handler = "package.module.function"'
     ]
+
+
+def test_a_renamed_handler_is_never_dropped_in_silence(tmp_path: Path) -> None:
+    """Functions under lambdas/ found by convention: renaming `def handler` to `def handle`
+    leaves the function out, and generate, check and affected all say so."""
+    from gitrepo import init_repo
+
+    root = build_tree(
+        tmp_path / "ws",
+        {
+            "pyproject.toml": root_pyproject(["lambdas/*"]),
+            "lambdas/resize/pyproject.toml": pyproject("resize"),
+            "lambdas/resize/src/resize/__init__.py": "",
+            "lambdas/resize/src/resize/handler.py": HANDLER,
+            "lambdas/notify/pyproject.toml": pyproject("notify"),
+            "lambdas/notify/src/notify/__init__.py": "",
+            "lambdas/notify/src/notify/handler.py": HANDLER,
+        },
+    )
+    locked(root, tmp_path)
+    assert uvbake("generate", cwd=root).returncode == 0
+    init_repo(root)
+    handler = root / "lambdas/resize/src/resize/handler.py"
+    handler.write_text(HANDLER.replace("def lambda_handler", "def lambda_handle"))
+    gone = (
+        "docker-bake.hcl: target 'resize' was built and no longer is (no Lambda handler found "
+        "(def handler or lambda_handler(event, context) in a module named main, index, app, "
+        "handler, lambda_function))"
+    )
+    check = uvbake("check", cwd=root)
+    assert check.returncode == 1
+    fix = "make it a Lambda function again, or run `uvbake generate` to stop building it"
+    assert f"{gone}; {fix}" in check.stdout.splitlines()
+    affected = uvbake("affected", "--since", "HEAD", cwd=root)
+    assert affected.stdout.splitlines() == ["resize"]
+    generate = uvbake("generate", cwd=root)
+    assert (generate.returncode, generate.stderr) == (
+        0,
+        f"uvbake: warning: {gone}; make it a Lambda function again to keep building it\n",
+    )

@@ -14,15 +14,20 @@ def services_since(the_plan: Plan, root: Path, ref: str | None) -> tuple[str, ..
     if ref is None:
         return tuple(s.name for s in the_plan.services)
     from uvbake.report import affected
+    from uvbake.report.dropped import dropped
 
-    changes = affected.since(root, ref)
-    return affected.affected(
+    changes = affected.since(root, ref, bake_file=the_plan.workspace.settings.bake_file)
+    names = affected.affected(
         the_plan,
         paths=changes.paths,
         old_lock=changes.old_lock,
         old_dockerfile=changes.old_dockerfile,
         dockerfile=changes.dockerfile,
     )
+    # A function the bake file at `ref` built and the plan no longer does: its service is
+    # affected (CI must say so rather than stop building it in silence).
+    gone = [d.service for d in dropped(changes.old_bake, the_plan) if d.service]
+    return tuple(dict.fromkeys([*names, *gone]))
 
 
 def run(*, root: Path, since: str, as_json: bool, console: Console | None = None) -> int:

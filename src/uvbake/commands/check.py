@@ -6,13 +6,34 @@ from pathlib import Path
 
 from uvbake import api
 from uvbake.console import Console
+from uvbake.plan.planner import Plan
+from uvbake.report.findings import Finding
 
 
 def run(*, root: Path, console: Console | None = None) -> int:
     console = console or Console()
     from uvbake.report import findings
 
-    found = findings.check(api.planned(root, console=console))
+    the_plan = api.planned(root, console=console)
+    found = [*findings.check(the_plan), *_dropped(root, the_plan)]
     for finding in found:
         console.out.write(finding.line() + "\n")
     return 1 if found else 0
+
+
+def _dropped(root: Path, the_plan: Plan) -> list[Finding]:
+    """A finding for each target the bake file on disk builds and the plan no longer does."""
+    from uvbake.report.dropped import dropped
+
+    bake_file = the_plan.workspace.settings.bake_file
+    try:
+        text = (root / bake_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [
+        Finding(bake_file, f"target '{d.target}' was built and no longer is ({d.why})", _FIX)
+        for d in dropped(text, the_plan)
+    ]
+
+
+_FIX = "make it a Lambda function again, or run `uvbake generate` to stop building it"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from uvbake.errors import UvbakeError
+from uvbake.errors import UvbakeError, one_line
 from uvbake.load import globs
 from uvbake.uvlock.lock import RELOCK, Lock
 
@@ -105,16 +105,20 @@ def _excluded(path: str, patterns: Iterable[str]) -> bool:
     return any(globs.excludes(pattern, path) for pattern in patterns)
 
 
-def check_globbed(globbed: Globbed, *, missing: Iterable[str], where: str) -> None:
-    """Globs that match nothing and folders without a pyproject.toml are errors, unless uv.lock
-    says a member lives there (generated code not in the checkout yet)."""
+def check_globbed(globbed: Globbed, *, missing: Iterable[str], where: str) -> tuple[str, ...]:
+    """Folders without a pyproject.toml are errors, unless uv.lock says a member lives there
+    (generated code not in the checkout yet). A member entry that matches no folder is a
+    warning, as uv accepts it: it is an error only for a service that needs the member."""
     gone = set(missing)
+    warnings = []
     for pattern in globbed.unmatched:
         if not any(globs.matches(pattern, path) for path in gone):
-            raise UvbakeError(
-                where,
-                f"workspace member glob {pattern!r} matches no folder",
-                "remove it from [tool.uv.workspace] members or create the member",
+            warnings.append(
+                one_line(
+                    where,
+                    f"workspace member entry {pattern!r} matches no folder in the checkout",
+                    "remove it from [tool.uv.workspace] members, or create the member",
+                )
             )
     for rel, pattern in globbed.bare:
         if rel not in gone:
@@ -123,6 +127,7 @@ def check_globbed(globbed: Globbed, *, missing: Iterable[str], where: str) -> No
                 f"workspace member '{rel}' has no pyproject.toml (matched by {pattern!r})",
                 f'add "{rel}" to [tool.uv.workspace] exclude',
             )
+    return tuple(warnings)
 
 
 def _absent(root: Path, path: str, globbed: Globbed) -> bool:

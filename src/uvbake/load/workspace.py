@@ -284,7 +284,9 @@ def load(root: Path) -> Workspace:
         by_name[member.name] = member
     lock = load_lock(root / "uv.lock", display="uv.lock")
     missing = member_folders.missing_members(root, lock, set(by_name), globbed=globbed)
-    member_folders.check_globbed(globbed, missing=missing.values(), where="pyproject.toml")
+    unmatched = member_folders.check_globbed(
+        globbed, missing=missing.values(), where="pyproject.toml"
+    )
     _check_workspace_sources(by_name, missing=set(missing))
     names = {path: m.name for path, m in zip(loaded, members, strict=True)}
     declared = lockcheck.declared_members(root, loaded, names)
@@ -315,6 +317,7 @@ def load(root: Path) -> Workspace:
             )
             for name, path in sorted(missing.items())
         )
+        + unmatched
         + ((deprecated,) if deprecated else ()),
     )
 

@@ -38,6 +38,8 @@ class Since:
     # the generated Dockerfile at `ref` and in the working tree, when it changed
     old_dockerfile: str | None = None
     dockerfile: str | None = None
+    # the bake file at `ref`, for the targets it built that the plan no longer does
+    old_bake: str | None = None
 
 
 def _git(root: Path, *args: str, ref: str, bad: str = "") -> str:
@@ -122,11 +124,13 @@ def lock_at(root: Path, ref: str, *, prefix: str) -> Lock | None:
             return None
 
 
-def since(root: Path, ref: str) -> Since:
+def since(root: Path, ref: str, *, bake_file: str = "docker-bake.hcl") -> Since:
     prefix, paths = changed_paths(root, ref)
     old = lock_at(root, ref, prefix=prefix) if LOCKFILE in paths else None
+    shown = _show(root, f"{ref}:{prefix}{bake_file}")
+    old_bake = shown.decode("utf-8", errors="replace") if shown is not None else None
     if DOCKERFILE not in paths:
-        return Since(ref=ref, paths=paths, old_lock=old)
+        return Since(ref=ref, paths=paths, old_lock=old, old_bake=old_bake)
     before = _show(root, f"{ref}:{prefix}{DOCKERFILE}")
     try:
         now = (root / DOCKERFILE).read_text(encoding="utf-8")
@@ -138,6 +142,7 @@ def since(root: Path, ref: str) -> Since:
         old_lock=old,
         old_dockerfile=before.decode("utf-8", errors="replace") if before is not None else None,
         dockerfile=now,
+        old_bake=old_bake,
     )
 
 
