@@ -234,12 +234,14 @@ def _invoke(name: str, job: Job, *, deadline: float, timeout: float) -> report.V
     run += ["--user", LAMBDA_USER, "--platform", job.image.platform, "-p", "127.0.0.1::8080"]
     try:
         _docker(*run, job.image.ref, timeout=timeout)
-        port = _docker("port", name, "8080/tcp").split()[0].rsplit(":", 1)[1]
+        published = _docker("port", name, "8080/tcp").split()
     except subprocess.TimeoutExpired:
         return report.timed_out(timeout)
     except subprocess.CalledProcessError as exc:
         return report.Verdict(report.Result.failed, f"docker: {_last_line(exc.stderr)}")
-    url = f"http://127.0.0.1:{port}{INVOKE_PATH}"
+    if not published:
+        return report.Verdict(report.Result.failed, "docker published no port for 8080")
+    url = f"http://127.0.0.1:{published[0].rsplit(':', 1)[1]}{INVOKE_PATH}"
     return _post(name, url, job.event, deadline=deadline, timeout=timeout)
 
 
