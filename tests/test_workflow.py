@@ -10,6 +10,7 @@ import yaml
 
 from gitrepo import git, init_repo
 from helpers import build_tree, root_pyproject, seed_workspace, uvbake
+from uvbake import __version__
 
 WORKFLOW = ".github/workflows/uvbake.yml"
 BIN = Path(sys.executable).parent
@@ -73,8 +74,19 @@ def test_pull_requests_build_the_affected_services_without_pushing(tmp_path: Pat
     assert step(build, "docker/bake-action")["with"] == {
         "source": ".",
         "targets": "${{ matrix.target }}",
+        "load": True,
         "push": False,
     }
+    # The loaded images are run and invoked, by the uvbake that wrote the workflow.
+    assert build["steps"][-3:] == [
+        {"uses": step(build, "actions/setup-python")["uses"], "with": {"python-version": "3.13"}},
+        {"name": "Install uvbake", "run": f"pip install uvbake=={__version__}"},
+        {
+            "name": "Verify ${{ matrix.service }}",
+            "env": {"TARGET": "${{ matrix.target }}"},
+            "run": 'uvbake verify --target "$TARGET"',
+        },
+    ]
 
 
 def test_pushes_to_main_and_tags_release_every_service(tmp_path: Path) -> None:
@@ -91,13 +103,29 @@ def test_pushes_to_main_and_tags_release_every_service(tmp_path: Path) -> None:
     assert release["permissions"] == {"contents": "read", "id-token": "write"}
     step(release, "aws-actions/configure-aws-credentials")
     step(release, "aws-actions/amazon-ecr-login")
-    assert step(release, "docker/bake-action")["with"] == {
+    names = [s.get("name") or s["uses"].split("@")[0] for s in release["steps"]]
+    assert names[names.index("aws-actions/amazon-ecr-login") :] == [
+        "aws-actions/amazon-ecr-login",
+        "Build every service",
+        "actions/setup-python",
+        "Install uvbake",
+        "Verify every service",
+        "Push every service",
+    ]
+    steps = {s.get("name"): s for s in release["steps"]}
+    # Nothing is pushed before every image answered or raised: built and loaded first.
+    assert steps["Build every service"]["with"] == {
+        "source": ".",
+        "targets": "release",
+        "load": True,
+        "push": False,
+    }
+    assert steps["Verify every service"]["run"] == "uvbake verify"
+    assert steps["Push every service"]["with"] == {
         "source": ".",
         "targets": "release",
         "push": True,
     }
-    names = [s.get("uses", "").split("@")[0] for s in release["steps"]]
-    assert names.index("aws-actions/amazon-ecr-login") < names.index("docker/bake-action")
 
 
 def test_arm64_runner_runs_the_release(tmp_path: Path) -> None:
@@ -158,5 +186,6 @@ def test_private_indexes_get_their_secrets_from_repository_secrets(tmp_path: Pat
         "UVBAKE_UV_ENV": "${{ secrets.UVBAKE_UV_ENV }}",
     }
     assert step(jobs["build"], "docker/bake-action")["env"] == expected
-    assert step(jobs["release"], "docker/bake-action")["env"] == expected
+    bakes = [s for s in jobs["release"]["steps"] if s.get("uses", "").startswith("docker/bake")]
+    assert [s["env"] for s in bakes] == [expected, expected]
     assert jobs["build"]["environment"] == jobs["release"]["environment"] == "package-index"

@@ -199,6 +199,49 @@ def check_command(ctx: typer.Context, root: RootOption = None) -> None:
     _exit(outcome.code)
 
 
+@app.command("verify")
+def verify_command(
+    ctx: typer.Context,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            help="A bake target or a service (all its functions) to verify; repeatable. "
+            "Default: every one.",
+        ),
+    ] = None,
+    event: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--event", help="TARGET=FILE: the JSON event sent to TARGET (default {}); repeatable."
+        ),
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option("--events", help="A folder of <target>.json events.")
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=1, help="Seconds per invocation, the start included."),
+    ] = 120,
+    fmt: FormatOption = TextFormat.text,
+    root: RootOption = None,
+) -> None:
+    """Run each built image as Lambda does and invoke every function once."""
+    with _handled(ctx) as outcome:
+        from uvbake.commands import verify as command
+
+        outcome.code = command.run(
+            root=_root(ctx, root),
+            targets=target or (),
+            events=event or (),
+            events_dir=events,
+            timeout=timeout,
+            as_json=fmt is TextFormat.json,
+            console=_console(ctx),
+        )
+    _exit(outcome.code)
+
+
 SinceOption = Annotated[
     str, typer.Option("--since", help="Git revision to compare the working tree with.")
 ]

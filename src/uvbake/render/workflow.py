@@ -122,9 +122,18 @@ def _build_job(plan: Plan, workdir: str) -> dict[str, Any]:
                 {
                     "name": "Build ${{ matrix.service }}",
                     "uses": BAKE,
-                    "with": _bake(plan, workdir, targets="${{ matrix.target }}", push=False),
+                    "with": _bake(
+                        plan, workdir, targets="${{ matrix.target }}", load=True, push=False
+                    ),
                 },
             ),
+            *_install(plan),
+            {
+                "name": "Verify ${{ matrix.service }}",
+                # The target name reaches the shell as data, never as script text.
+                "env": {"TARGET": "${{ matrix.target }}"},
+                "run": 'uvbake verify --target "$TARGET"',
+            },
         ],
     }
 
@@ -157,7 +166,19 @@ def _release_job(plan: Plan, workdir: str) -> dict[str, Any]:
             _bake_step(
                 plan,
                 {
-                    "name": "Build and push every service",
+                    "name": "Build every service",
+                    "uses": BAKE,
+                    "with": _bake(plan, workdir, targets="release", load=True, push=False),
+                },
+            ),
+            *_install(plan),
+            {"name": "Verify every service", "run": "uvbake verify"},
+            # Only verified images are pushed: the same bake again, every step from the
+            # builder's cache.
+            _bake_step(
+                plan,
+                {
+                    "name": "Push every service",
                     "uses": BAKE,
                     "with": _bake(plan, workdir, targets="release", push=True),
                 },
@@ -167,7 +188,8 @@ def _release_job(plan: Plan, workdir: str) -> dict[str, Any]:
 
 
 def workflow(plan: Plan, *, workdir: str = "") -> dict[str, Any]:
-    """The workflow as data: plan → build (pull requests), release (main and version tags).
+    """The workflow as data: plan → build and verify (pull requests), release (main and
+    version tags: build, verify, then push).
     `workdir`: the workspace's folder in the git repository ("" at its top), where every
     command and bake runs."""
     defaults = {"defaults": {"run": {"working-directory": workdir}}} if workdir else {}
