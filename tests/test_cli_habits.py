@@ -155,7 +155,7 @@ def test_the_bake_file_under_another_name(tmp_path: Path) -> None:
     assert 'target "api"' in (root / "uvbake.hcl").read_text()
     assert uvbake("ci", "github", cwd=root).returncode == 0
     workflow = (root / ".github/workflows/uvbake.yml").read_text()
-    assert workflow.count("files: uvbake.hcl") == 2
+    assert workflow.count("files: uvbake.hcl") == 3  # build; release: build, then push
 
 
 def test_exit_codes_through_python_m_and_the_script(tmp_path: Path) -> None:
