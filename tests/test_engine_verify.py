@@ -2,8 +2,8 @@
 
 Services: `good` answers with the event it got; `orders` is two functions, `accept` (answers)
 and `reject` (raises ValueError); `broken` is a single module, app.py, whose handler imports
-its sibling helpers.py, which uvbake does not ship (it copies the handler's module alone), so
-the build is green and the image cannot import its handler.
+a module `helpers` that the repository does not have (a file never committed), so the build
+is green and the image cannot import its handler.
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ def _workspace(root: Path) -> Path:
                 "from helpers import greeting\n\n\n"
                 "def handler(event, context):\n    return greeting\n"
             ),
-            "services/broken/helpers.py": 'greeting = "hello"\n',
             "events/orders-accept.json": '{"order_id": "o-1"}\n',
         },
     )

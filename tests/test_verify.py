@@ -213,11 +213,10 @@ def _error(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
 
 
 def test_targets_are_bake_targets_or_services(workspace: Path) -> None:
+    from uvbake.api import planned
     from uvbake.commands.verify import select
-    from uvbake.load.workspace import load
-    from uvbake.plan.planner import plan
 
-    the_plan = plan(load(workspace))
+    the_plan = planned(workspace)
     every = (
         ("api-sweep", "api.sweep.handler"),
         ("api-web", "api.main.handler"),

@@ -50,13 +50,7 @@ READERS = (
 
 
 def _readers() -> tuple[ModuleType, ...]:
-    out = []  # TEMPORARY-UNTIL-READERS
-    for name in READERS:
-        try:
-            out.append(importlib.import_module(f"{__name__}.{name}"))
-        except ModuleNotFoundError:
-            pass
-    return tuple(out)
+    return tuple(importlib.import_module(f"{__name__}.{name}") for name in READERS)
 
 
 def files(top: Path) -> Iterator[PurePosixPath]:
