@@ -330,3 +330,114 @@ def test_a_renamed_handler_is_never_dropped_in_silence(tmp_path: Path) -> None:
         0,
         f"uvbake: warning: {gone}; make it a Lambda function again to keep building it\n",
     )
+
+
+CDK_TS = """\
+import * as path from 'path';
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+export class ApiStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    // new lambda.Function(this, 'Commented', { handler: 'nope.handler' })
+    new lambda.Function(this, 'Api', {
+      runtime: lambda.Runtime.PYTHON_3_13,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'src.handler.handler',
+      code: lambda.Code.fromAsset(path.join(__dirname, '../../services/api')),
+    });
+  }
+}
+"""
+
+CDK_PY = """\
+import os
+
+from aws_cdk import Stack
+from aws_cdk import aws_lambda as _lambda
+from constructs import Construct
+
+HERE = os.path.dirname(__file__)
+CODE = os.path.join(HERE, "..", "..", "services", "orders", "src")
+
+
+class OrdersStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        _lambda.Function(
+            self,
+            "OrdersProcessor",
+            runtime=_lambda.Runtime.PYTHON_3_13,
+            handler="orders.processor.handler",
+            code=_lambda.Code.from_asset(CODE),
+        )
+"""
+
+
+def test_cdk_declarations_keep_a_package_named_src_and_a_free_module_name(
+    tmp_path: Path,
+) -> None:
+    """CDK in TypeScript declares src.handler.handler for a member whose code is a package
+    literally named src (no __init__.py, `from src.config import ...`): /var/task keeps src/.
+    CDK in Python declares orders.processor.handler, a module no convention names."""
+    root = build_tree(
+        tmp_path / "ws",
+        {
+            "pyproject.toml": root_pyproject(["services/*"]),
+            "cdk/lib/api-stack.ts": CDK_TS,
+            "cdk/cdk.json": '{"app": "npx ts-node bin/app.ts"}\n',
+            "infra/stacks/orders_stack.py": CDK_PY,
+            "infra/cdk.json": '{"app": "python3 app.py"}\n',
+            "services/api/pyproject.toml": pyproject("api", packaged=False),
+            "services/api/src/handler.py": "from src.config import TABLE\n\n\n"
+            + HANDLER.replace("lambda_handler", "handler"),
+            "services/api/src/config.py": 'TABLE = "orders"\n',
+            "services/orders/pyproject.toml": pyproject("orders", packaged=False),
+            "services/orders/src/orders/__init__.py": "",
+            "services/orders/src/orders/processor.py": HANDLER.replace("lambda_handler", "handler"),
+        },
+    )
+    locked(root, tmp_path)
+    api, orders = planned(root).services
+    assert (api.targets, api.declared, [(a.source, a.dest) for a in api.app]) == (
+        (("api", "src.handler.handler"),),
+        "cdk/lib/api-stack.ts:10",
+        [
+            ("services/api/pyproject.toml", "pyproject.toml"),
+            ("services/api/src", "src"),
+        ],
+    )
+    assert (orders.targets, orders.declared, [(a.source, a.dest) for a in orders.app]) == (
+        (("orders", "orders.processor.handler"),),
+        "infra/stacks/orders_stack.py:13",
+        [("services/orders/src/orders", "orders")],
+    )
+
+
+def test_a_members_own_dockerfile_declares_its_handler_and_code(tmp_path: Path) -> None:
+    root = build_tree(
+        tmp_path / "ws",
+        {
+            "pyproject.toml": root_pyproject(["services/*"]),
+            "services/jobs/pyproject.toml": pyproject("jobs", packaged=False),
+            "services/jobs/Dockerfile": (
+                "FROM public.ecr.aws/lambda/python:3.13\n"
+                "COPY services/jobs/src ${LAMBDA_TASK_ROOT}/src\n"
+                'CMD ["src.nightly.run"]\n'
+            ),
+            "services/jobs/src/nightly.py": "def run(event, context):\n    return 1\n",
+        },
+    )
+    locked(root, tmp_path)
+    (jobs,) = planned(root).services
+    assert (jobs.targets, jobs.declared, [(a.source, a.dest) for a in jobs.app]) == (
+        (("jobs", "src.nightly.run"),),
+        "services/jobs/Dockerfile:1",
+        [
+            ("services/jobs/Dockerfile", "Dockerfile"),
+            ("services/jobs/pyproject.toml", "pyproject.toml"),
+            ("services/jobs/src", "src"),
+        ],
+    )
