@@ -411,7 +411,7 @@ def test_cdk_declarations_keep_a_package_named_src_and_a_free_module_name(
     )
     assert (orders.targets, orders.declared, [(a.source, a.dest) for a in orders.app]) == (
         (("orders", "orders.processor.handler"),),
-        "infra/stacks/orders_stack.py:13",
+        "infra/stacks/orders_stack.py:14",
         [("services/orders/src/orders", "orders")],
     )
 
