@@ -128,7 +128,8 @@ def roles(ws: Workspace, scanned: Scan) -> dict[str, Role]:
     undecided = []
     for member in ws.members:
         decided = _by_settings(member, ws)
-        if decided is None or (member.is_root and member.settings.service is None):
+        by_glob = decided is not None and decided.service and member.settings.service is None
+        if decided is None or by_glob or (member.is_root and member.settings.service is None):
             decided = _by_declaration(member, scanned) or decided
         if decided is None:
             undecided.append(member)
