@@ -10,12 +10,11 @@ from uvbake import api
 from uvbake.console import Console
 from uvbake.load.workspace import Member
 from uvbake.plan.planner import Plan, ServicePlan
-from uvbake.scan import Scan
 from uvbake.scan.declared import DeclaredFunction
 
 
 def describe(the_plan: Plan) -> dict[str, Any]:
-    scanned = the_plan.scanned or Scan(top=the_plan.workspace.root)
+    scanned = the_plan.scanned
     return {
         "python": the_plan.workspace.settings.python,
         "services": [_service(s) for s in the_plan.services],
@@ -83,7 +82,7 @@ def _library(the_plan: Plan, member: Member) -> dict[str, Any]:
     from uvbake.plan.roles import handler_of
 
     found = the_plan.role(member)
-    scanned = the_plan.scanned or Scan(top=the_plan.workspace.root)
+    scanned = the_plan.scanned
     return {
         "name": member.name,
         "path": member.path.as_posix(),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -81,6 +82,10 @@ class Workspace:
     warnings: tuple[str, ...] = ()
     # The text of the root's .dockerignore, merged into the generated one; None without one.
     dockerignore: str | None = None
+    # Folders inside the workspace that uv.lock installs from (editable or directory sources)
+    # and that are not members: loaded like members, or the error their pyproject.toml gave
+    # (it stops planning only for a service that needs the folder).
+    folder_members: Mapping[str, Member | UvbakeError] = field(default_factory=dict)
 
     @cached_property
     def _by_name(self) -> dict[str, Member]:
@@ -307,6 +312,7 @@ def load(root: Path) -> Workspace:
         lock=lock,
         settings=settings,
         dockerignore=_read_text(root / ".dockerignore"),
+        folder_members=_folder_members(root, lock, members=set(by_name) | set(missing)),
         indexes=tuple(indexes),
         missing=frozenset(missing),
         warnings=tuple(
@@ -355,3 +361,34 @@ def _check_workspace_sources(members: dict[str, Member], *, missing: set[str]) -
                     f"'{name}' has a {{ workspace = true }} source but is not a workspace member",
                     "add its folder to [tool.uv.workspace] members or drop the source",
                 )
+
+
+FOLDER_SOURCES = ("editable", "directory")
+
+
+def outside_workspace(path: str) -> bool:
+    return path.startswith("/") or path == ".." or path.startswith("../")
+
+
+def _folder_members(
+    root: Path, lock: Lock, *, members: set[str]
+) -> dict[str, Member | UvbakeError]:
+    """Packages uv.lock installs from a folder inside the workspace that is not a member,
+    loaded from their pyproject.toml like members (or the error that gave)."""
+    out: dict[str, Member | UvbakeError] = {}
+    for package in lock.packages:
+        kind = package.source_kind
+        if package.name in members or kind not in FOLDER_SOURCES:
+            continue
+        folder = posixpath.normpath(package.source[kind])
+        if outside_workspace(folder):
+            continue
+        display = f"{folder}/pyproject.toml"
+        try:
+            data = read_toml(
+                root / folder / "pyproject.toml", display=display, fix="run `uv lock` again"
+            )
+            out[package.name] = load_member(root, root / folder, data, set())
+        except UvbakeError as error:
+            out[package.name] = error
+    return out

@@ -10,16 +10,19 @@ named main, index, app, handler or lambda_function, else in any module the membe
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from uvbake.errors import UvbakeError
 from uvbake.load.workspace import Member, Workspace
-from uvbake.scan import bindings, discovery
+from uvbake.plan import packages as packages_of
+from uvbake.plan.packages import AppSource
+from uvbake.scan import bindings
 from uvbake.scan.declared import DeclaredFunction
-from uvbake.scan.discovery import AppSource
+from uvbake.scan.tree import Tree
 
 MODULES = ("main", "index", "app", "handler", "lambda_function")
 FUNCTIONS = ("handler", "lambda_handler")
@@ -54,37 +57,41 @@ class Found:
     refused: tuple[str, ...] = ()
 
 
-def _modules(ws: Workspace, member: Member) -> Iterator[tuple[str, Path]]:
+def _modules(tree: Tree, ws: Workspace, member: Member) -> Iterator[tuple[str, str]]:
     """(dotted name, file) of every module the member ships, convention names first."""
     try:
-        packages = discovery.import_packages(ws, member)
+        packages = packages_of.import_packages(tree, ws, member)
     except UvbakeError:
         packages = ()
-    base = discovery.source_root(ws.root, member)
+    base = packages_of.source_root(tree, member).as_posix()
     # A flat layout ships top-level modules (app.py) named after no project.
-    loose = () if member.settings.packages else sorted((ws.root / base).glob("*.py"))
-    seen: set[Path] = set()
-    named: list[tuple[str, Path]] = []
-    other: list[tuple[str, Path]] = []
-    for path in (*(ws.root / p.source for p in packages), *loose):
+    loose = (
+        ()
+        if member.settings.packages
+        else tuple(posixpath.join(base, e) for e in tree.entries(base) if e.endswith(".py"))
+    )
+    seen: set[str] = set()
+    named: list[tuple[str, str]] = []
+    other: list[tuple[str, str]] = []
+    for path in (*(p.source for p in packages), *loose):
+        path = posixpath.normpath(path)
         if path in seen:
             continue
         seen.add(path)
-        if path.is_file():
-            if path.suffix == ".py" and path.stem.isidentifier():
-                kept = path.stem not in discovery.TOOL_SCRIPTS
-                if kept:
-                    (named if path.stem in MODULES else other).append((path.stem, path))
+        stem = posixpath.basename(path).removesuffix(".py")
+        if tree.is_file(path):
+            wanted = stem.isidentifier() and stem not in packages_of.TOOL_SCRIPTS
+            if path.endswith(".py") and wanted:
+                (named if stem in MODULES else other).append((stem, path))
             continue
-        if not path.is_dir():
-            continue
-        for file in sorted(path.rglob("*.py")):
-            rel = file.relative_to(path.parent).with_suffix("").parts
+        parent = posixpath.dirname(path)
+        for file in tree.walk_files(path, suffix=".py"):
+            rel = PurePosixPath(posixpath.relpath(file, parent or ".")).with_suffix("").parts
             if not all(p.isidentifier() for p in rel):
                 continue
-            if any(p in discovery.FLAT_SKIP for p in rel[1:-1]):
+            if any(p in packages_of.FLAT_SKIP for p in rel[1:-1]):
                 continue
-            (named if file.stem in MODULES else other).append((".".join(rel), file))
+            (named if rel[-1] in MODULES else other).append((".".join(rel), file))
     yield from named
     yield from other
 
@@ -100,10 +107,8 @@ def parse_error(parsed: bindings.Parsed) -> UvbakeError:
     return UvbakeError(parsed.file, parsed.error or "cannot be read", "fix the file")
 
 
-def _handlers_in(ws: Workspace, file: Path, dotted: str) -> tuple[list[str], list[str]]:
+def _handlers_in(parsed: bindings.Parsed, dotted: str) -> tuple[list[str], list[str]]:
     """Handlers of one module by the conventions' names, and the refused ones (file:line)."""
-    rel = file.relative_to(ws.root).as_posix()
-    parsed = bindings.parse(ws.root, rel)
     if parsed.error is not None:
         raise parse_error(parsed)
     good, refused = [], []
@@ -114,26 +119,23 @@ def _handlers_in(ws: Workspace, file: Path, dotted: str) -> tuple[list[str], lis
         if bound.is_handler:
             good.append(f"{dotted}.{name}")
         else:
-            refused.append(f"{rel}:{bound.line}: {bound.problem()}")
+            refused.append(f"{parsed.file}:{bound.line}: {bound.problem()}")
     return good, refused
 
 
-def found(ws: Workspace, member: Member) -> Found:
+def found(tree: Tree, ws: Workspace, member: Member) -> Found:
     """The handlers of `member` found by the Lambda conventions: those in convention-named
     modules, else those in any module it ships."""
     by_name: list[str] = []
     anywhere: list[str] = []
     refused: list[str] = []
     broken = None
-    for dotted, file in _modules(ws, member):
-        try:
-            source = file.read_bytes()
-        except OSError:
-            continue
-        if not _DEF.search(source):
+    for dotted, file in _modules(tree, ws, member):
+        parsed = tree.parsed.get(file)
+        if parsed is None or file not in tree.handler_like:
             continue
         try:
-            good, bad = _handlers_in(ws, file, dotted)
+            good, bad = _handlers_in(parsed, dotted)
         except UvbakeError as exc:
             broken = broken or exc
             continue
@@ -144,13 +146,13 @@ def found(ws: Workspace, member: Member) -> Found:
     return Found(handlers=tuple(dict.fromkeys(chosen)), broken=broken, refused=tuple(refused))
 
 
-def legacy(ws: Workspace, member: Member) -> str | None:
+def legacy(tree: Tree, ws: Workspace, member: Member) -> str | None:
     """The default of the `services/` layout: the first `<package>.main.handler` that exists."""
-    for name in discovery.handler_names(ws, member):
-        module = discovery.find_module(ws.root, member, f"{name}.main")
+    for name in packages_of.handler_names(tree, ws, member):
+        module = packages_of.find_module(tree, member, f"{name}.main")
         if module is None:
             continue
-        bound = bindings.parse(ws.root, module.relative_to(ws.root).as_posix()).binding("handler")
+        bound = tree.binding(module, "handler")
         if bound is not None and bound.is_handler:
             return f"{name}.main.handler"
     return None
@@ -181,18 +183,23 @@ def functions_line(handlers: Sequence[str]) -> str:
 
 
 def declared_functions(
-    member: Member, declared: Sequence[DeclaredFunction]
+    tree: Tree, ws: Workspace, member: Member, declared: Sequence[DeclaredFunction]
 ) -> tuple[Function, ...]:
-    """The functions a member's infrastructure declares and uvbake can build: one keeps the
-    service's own target, several get one target each."""
+    """The functions a member's infrastructure declares and uvbake can build, each shipping
+    its code root as Lambda loads it: one keeps the service's own target, several get one
+    target each."""
     broken = next((d for d in declared if d.problem is not None and d.handler is not None), None)
     if broken is not None and broken.problem is not None:
         raise _declaration_error(member, broken, broken.problem)
     good = [d for d in declared if d.problem is None and d.handler is not None]
-    if len(good) == 1:
-        d = good[0]
-        return (Function(None, d.handler or "", app=d.app, declared=d.where),)
-    return tuple(Function(d.name, d.handler or "", app=d.app, declared=d.where) for d in good)
+    out = []
+    for d in good:
+        app = packages_of.ship(tree, d.code_root or ".", members=ws.members)
+        for source in app:
+            packages_of.check_safe(source.source, where=d.where)
+        name = None if len(good) == 1 else d.name
+        out.append(Function(name, d.handler or "", app=app, declared=d.where))
+    return tuple(out)
 
 
 def _declaration_error(member: Member, broken: DeclaredFunction, problem: str) -> UvbakeError:
@@ -215,7 +222,7 @@ def _declaration_error(member: Member, broken: DeclaredFunction, problem: str) -
 
 
 def choose(
-    ws: Workspace, member: Member, *, declared: Sequence[DeclaredFunction] = ()
+    tree: Tree, ws: Workspace, member: Member, *, declared: Sequence[DeclaredFunction] = ()
 ) -> tuple[Function, ...]:
     """A service's functions: [tool.uvbake] functions or handler, else the declared ones,
     else the default `<package>.main.handler`, else the one handler found by convention."""
@@ -224,13 +231,13 @@ def choose(
         return tuple(Function(name, handler) for name, handler in settings.functions)
     if settings.handler is not None:
         return (Function(None, settings.handler),)
-    from_declarations = declared_functions(member, declared)
+    from_declarations = declared_functions(tree, ws, member, declared)
     if from_declarations:
         return from_declarations
-    default = legacy(ws, member)
+    default = legacy(tree, ws, member)
     if default is not None:
         return (Function(None, default),)
-    conventions = found(ws, member)
+    conventions = found(tree, ws, member)
     if len(conventions.handlers) == 1:
         return (Function(None, conventions.handlers[0]),)
     if len(conventions.handlers) > 1:
@@ -251,7 +258,7 @@ def choose(
             f"{problem}, and it would be the handler of service '{member.name}'",
             "make it a def taking (event, context)",
         )
-    tried = [f"{name}.main.handler" for name in discovery.handler_names(ws, member)]
+    tried = [f"{name}.main.handler" for name in packages_of.handler_names(tree, ws, member)]
     raise NoHandler(
         member.pyproject,
         f"service '{member.name}' has no Lambda handler ({' or '.join(tried)} not found)",
@@ -259,27 +266,29 @@ def choose(
     )
 
 
-def _module_file(ws: Workspace, app: Sequence[AppSource], module: str) -> Path | None:
+def _module_file(tree: Tree, app: Sequence[AppSource], module: str) -> str | None:
     """The file of the dotted `module` among the code a service ships to /var/task."""
     top, *rest = module.split(".")
     for source in app:
-        path = ws.root / source.source
+        path = source.source
         if source.dest == f"{top}.py":
-            return path if not rest and path.is_file() else None
-        if source.dest == top and path.is_dir():
-            inner = path.joinpath(*rest)
-            for candidate in (inner.with_suffix(".py") if rest else None, inner / "__init__.py"):
-                if candidate is not None and candidate.is_file():
+            return path if not rest and tree.is_file(path) else None
+        if source.dest == top and tree.is_dir(path):
+            inner = posixpath.join(path, *rest)
+            for candidate in (f"{inner}.py" if rest else None, f"{inner}/__init__.py"):
+                if candidate is not None and tree.is_file(candidate):
                     return candidate
     return None
 
 
-def check(ws: Workspace, member: Member, handler: str, app: Sequence[AppSource]) -> None:
+def check(
+    tree: Tree, ws: Workspace, member: Member, handler: str, app: Sequence[AppSource]
+) -> None:
     """Stop unless the explicit `handler` names a handler of a module the image ships."""
     module, _, function = handler.rpartition(".")
     fix = f"fix [tool.uvbake] handler in {member.pyproject}"
-    file = _module_file(ws, app, module)
-    if file is None:
+    where = _module_file(tree, app, module)
+    if where is None:
         shipped = ", ".join(a.dest for a in app)
         raise UvbakeError(
             member.pyproject,
@@ -287,11 +296,10 @@ def check(ws: Workspace, member: Member, handler: str, app: Sequence[AppSource])
             f"image ships ({shipped})",
             fix,
         )
-    where = file.relative_to(ws.root).as_posix()
-    parsed = bindings.parse(ws.root, where)
-    if parsed.error is not None:
+    parsed = tree.parsed.get(where)
+    if parsed is not None and parsed.error is not None:
         raise parse_error(parsed)
-    bound = parsed.binding(function)
+    bound = None if parsed is None else parsed.binding(function)
     if bound is not None and bound.is_handler:
         return
     what = f"does not define '{function}'" if bound is None else bound.problem()

@@ -8,15 +8,16 @@ from collections.abc import Container
 from dataclasses import dataclass, field, replace
 
 from uvbake.errors import UvbakeError
-from uvbake.load import pathdeps
 from uvbake.load.workspace import Member, Workspace
-from uvbake.plan import handlers, roles, wheels
+from uvbake.plan import handlers, pathdeps, roles, wheels
+from uvbake.plan import packages as packages_of
 from uvbake.plan.handlers import Function
 from uvbake.plan.layers import Layer, partition
+from uvbake.plan.packages import AppSource
 from uvbake.plan.wheels import Pin, Target
-from uvbake.scan import Scan, discovery
-from uvbake.scan.declared import DeclaredFunction, ship
-from uvbake.scan.discovery import AppSource
+from uvbake.scan import Scan
+from uvbake.scan.declared import DeclaredFunction
+from uvbake.scan.tree import Tree
 from uvbake.uvlock.closure import marker_environment, runtime_closure, split_packages
 from uvbake.uvlock.lock import LockedPackage, git_packages, local_packages
 
@@ -141,8 +142,8 @@ class Plan:
     services: tuple[ServicePlan, ...]
     libraries: tuple[Member, ...]
     layers: tuple[Layer, ...]
+    scanned: Scan
     roles: dict[str, Role] = field(default_factory=dict)
-    scanned: Scan | None = None
     skipped: tuple[Skipped, ...] = ()
     warnings: tuple[str, ...] = ()
     no_service: UvbakeError | None = None
@@ -166,7 +167,7 @@ def _inside(path: str, folder: str) -> bool:
 
 
 def _check_path(member: Member) -> None:
-    if not discovery.SAFE_PATH.match(member.path.as_posix()):
+    if not packages_of.SAFE_PATH.match(member.path.as_posix()):
         raise UvbakeError(
             member.pyproject,
             f"folder {member.path.as_posix()!r} has characters uvbake will not put in a Dockerfile",
@@ -178,7 +179,7 @@ def _env_name(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).upper()
 
 
-def _build_files(ws: Workspace, member: Member) -> tuple[str, ...]:
+def _build_files(tree: Tree, ws: Workspace, member: Member) -> tuple[str, ...]:
     """Files outside `member`'s folder that building it reads: they must be in the build
     context and mounted at the same place relative to the folder's mount."""
     folder = member.path.as_posix()
@@ -192,26 +193,26 @@ def _build_files(ws: Workspace, member: Member) -> tuple[str, ...]:
                 "workspace root, so the image build cannot read it",
                 f"move the file into the workspace and point [project] {key} at it",
             )
-        discovery.check_file(ws.root, path, member=member, key=key, value=value)
+        packages_of.check_file(tree, path, member=member, key=key, value=value)
         if not _inside(path, folder):
-            discovery.check_safe(path, where=member.pyproject)
+            packages_of.check_safe(path, where=member.pyproject)
             out.append(path)
     return tuple(sorted(set(out)))
 
 
-def _library(ws: Workspace, member: Member) -> LibraryPlan:
+def _library(tree: Tree, ws: Workspace, member: Member) -> LibraryPlan:
     _check_path(member)
     if member.packaged and not member.is_root:
         return LibraryPlan(
             member=member,
             install=True,
-            files=_build_files(ws, member),
+            files=_build_files(tree, ws, member),
             copies=(),
             # dynamic versions are not locked: 0.0.0 then
             scm_version=(member.version or "0.0.0") if member.scm_versioned else None,
         )
     return LibraryPlan(
-        member=member, install=False, files=(), copies=discovery.source_copies(ws, member)
+        member=member, install=False, files=(), copies=packages_of.source_copies(tree, ws, member)
     )
 
 
@@ -250,6 +251,7 @@ def _plan_service(
     member: Member,
     reason: str,
     *,
+    tree: Tree,
     names: frozenset[str],
     libraries: dict[str, LibraryPlan],
     declared: tuple[DeclaredFunction, ...] = (),
@@ -283,19 +285,19 @@ def _plan_service(
             closure.append(lib)
     for lib in closure:
         if lib.name not in libraries:
-            libraries[lib.name] = _library(ws, lib)
-    functions = _with_code(ws, member, handlers.choose(ws, member, declared=declared))
-    app = discovery.app_sources(ws, member, *(f.handler for f in functions if not f.app))
+            libraries[lib.name] = _library(tree, ws, lib)
+    functions = _with_code(tree, ws, member, handlers.choose(tree, ws, member, declared=declared))
+    app = packages_of.app_sources(tree, ws, member, *(f.handler for f in functions if not f.app))
     if member.settings.handler is not None or member.settings.functions is not None:
         for function in functions:
-            handlers.check(ws, member, function.handler, app)
+            handlers.check(tree, ws, member, function.handler, app)
     return ServicePlan(
         name=member.name,
         member=member,
         handler=functions[0].handler,
         functions=functions if functions[0].name is not None else (),
         declared=functions[0].declared if functions[0].name is None else None,
-        base_dockerfile=pathdeps.base_dockerfile(ws, member),
+        base_dockerfile=pathdeps.base_dockerfile(tree, member),
         platform=platform,
         base_image=member.settings.base_image,
         libraries=tuple(
@@ -312,24 +314,25 @@ def _plan_service(
 
 
 def _with_code(
-    ws: Workspace, member: Member, functions: tuple[Function, ...]
+    tree: Tree, ws: Workspace, member: Member, functions: tuple[Function, ...]
 ) -> tuple[Function, ...]:
     """A handler in a loose module of a flat layout (app.py beside pyproject.toml, or beside
     helpers.py and data files) ships every module and data file beside it, as Lambda would
     load that folder; other handlers ship the member's import packages."""
     if member.settings.packages:
         return functions
-    base = discovery.source_root(ws.root, member)
-    packaged = {a.dest for a in discovery.discovered_packages(ws, member)}
+    base = packages_of.source_root(tree, member)
+    packaged = {a.dest for a in packages_of.discovered_packages(tree, ws, member)}
     out = []
     for function in functions:
         top = function.handler.split(".")[0]
-        loose = (ws.root / base / f"{top}.py").is_file() and top not in packaged
+        loose = tree.is_file(f"{base.as_posix()}/{top}.py") and top not in packaged
         if function.app or not loose or function.handler.count(".") != 1:
             out.append(function)
             continue
-        others = (m.path.as_posix() for m in ws.members)
-        out.append(replace(function, app=ship(ws.root, base.as_posix(), members=others)))
+        out.append(
+            replace(function, app=packages_of.ship(tree, base.as_posix(), members=ws.members))
+        )
     return tuple(out)
 
 
@@ -354,6 +357,7 @@ def plan(ws: Workspace, scanned: Scan, *, strict: bool = True) -> Plan:
                     ws,
                     member,
                     found.reason,
+                    tree=scanned.tree,
                     names=names,
                     libraries=planned,
                     declared=scanned.of(member.name),

@@ -77,11 +77,13 @@ def handler_of(ws: Workspace, member: Member, scanned: Scan) -> tuple[str, ...]:
         return tuple(h for _, h in settings.functions)
     if settings.handler is not None:
         return (settings.handler,)
-    declared = handlers.declared_functions(member, scanned.of(member.name))
+    declared = [d.handler for d in scanned.of(member.name) if d.problem is None and d.handler]
     if declared:
-        return tuple(f.handler for f in declared)
-    default = handlers.legacy(ws, member)
-    return (default,) if default is not None else handlers.found(ws, member).handlers
+        return tuple(declared)
+    default = handlers.legacy(scanned.tree, ws, member)
+    if default is not None:
+        return (default,)
+    return handlers.found(scanned.tree, ws, member).handlers
 
 
 def _by_declaration(member: Member, scanned: Scan) -> Role | None:

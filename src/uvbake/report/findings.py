@@ -19,10 +19,11 @@ from packaging.utils import canonicalize_name
 from uvbake import writer
 from uvbake.errors import UvbakeError, one_line
 from uvbake.load.workspace import Member, Workspace
+from uvbake.plan.packages import discovered_packages, package_source
 from uvbake.plan.planner import Plan, ServicePlan
 from uvbake.render import files as render
 from uvbake.report import importnames
-from uvbake.scan.discovery import discovered_packages, package_source
+from uvbake.scan.tree import Tree
 from uvbake.uvlock.lock import RELOCK
 
 PROBE = (
@@ -113,12 +114,12 @@ def imports(tree: ast.Module) -> list[Import]:
     return sorted(found, key=lambda i: (i.line, i.module))
 
 
-def member_packages(ws: Workspace, member: Member) -> dict[str, Path]:
+def member_packages(tree: Tree, ws: Workspace, member: Member) -> dict[str, Path]:
     """The import packages a member ships, as the planner finds them, plus any
     [tool.uvbake] packages: import name -> file or folder."""
-    found = list(discovered_packages(ws, member))
+    found = list(discovered_packages(tree, ws, member))
     for name in member.settings.packages or ():
-        source = package_source(ws.root, member, name)
+        source = package_source(tree, member, name)
         if source is not None:
             found.append(source)
     return {a.dest.removesuffix(".py"): ws.root / a.source for a in found}
@@ -161,7 +162,8 @@ def undeclared_imports(
     # path dependencies on folders that are not members are shipped like libraries
     folders = [lib.member for lib in plan.shipped]
     shipped = {
-        m.name: member_packages(plan.workspace, m) for m in (*plan.workspace.members, *folders)
+        m.name: member_packages(plan.scanned.tree, plan.workspace, m)
+        for m in (*plan.workspace.members, *folders)
     }
     owners = {
         name: member

@@ -3,12 +3,13 @@ once, into frozen records that planning decides from without touching the disk."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from uvbake.load.workspace import Workspace
 from uvbake.scan import declarations
 from uvbake.scan.declared import DeclaredFunction, resolve_all
+from uvbake.scan.tree import Tree, read_tree
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Scan:
     top: Path
     functions: tuple[DeclaredFunction, ...] = ()
     problems: tuple[str, ...] = ()
+    tree: Tree = field(default_factory=Tree)
 
     def of(self, member: str) -> tuple[DeclaredFunction, ...]:
         """The functions declared for `member`, in declaration order."""
@@ -49,4 +51,21 @@ def scan(ws: Workspace) -> Scan:
         inside = (top / where).resolve().is_relative_to(root)
         shown = (top / where).resolve().relative_to(root).as_posix() if inside else str(where)
         problems.append(f"{shown}:{problem.line}: {problem.message}")
-    return Scan(top=top, functions=functions, problems=tuple(problems))
+    return Scan(
+        top=top,
+        functions=functions,
+        problems=tuple(problems),
+        tree=read_tree(ws.root, explicit=_named_functions(ws, functions)),
+    )
+
+
+def _named_functions(ws: Workspace, declared: tuple[DeclaredFunction, ...]) -> set[str]:
+    """The function names that configured and declared handlers name: their modules are
+    parsed, whatever they are called."""
+    handlers = [d.handler for d in declared if d.handler]
+    for member in ws.members:
+        settings = member.settings
+        handlers.extend(h for _, h in settings.functions or ())
+        if settings.handler is not None:
+            handlers.append(settings.handler)
+    return {h.rsplit(".", 1)[-1] for h in handlers}

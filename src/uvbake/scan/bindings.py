@@ -72,10 +72,19 @@ class Parsed:
 def parse(root: Path, rel: str) -> Parsed:
     """The top-level bindings of the module `rel` (a path relative to `root`)."""
     try:
-        tree = ast.parse((root / rel).read_bytes(), filename=rel)
+        source = (root / rel).read_bytes()
+    except OSError as exc:
+        return Parsed(file=rel, error=f"cannot be read as Python ({exc})")
+    return parse_source(source, rel=rel)
+
+
+def parse_source(source: bytes, *, rel: str) -> Parsed:
+    """The top-level bindings of a module's source (`rel` names it)."""
+    try:
+        tree = ast.parse(source, filename=rel)
     except SyntaxError as exc:
         return Parsed(file=rel, error=exc.msg, line=exc.lineno or 1)
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
         return Parsed(file=rel, error=f"cannot be read as Python ({exc})")
     out: list[Binding] = []
     for node in _top_level(tree.body):

@@ -1,23 +1,18 @@
 """Declared functions mapped onto the workspace: which member holds each one's code, the
-handler's import path inside that code, what the image ships to /var/task, and what is wrong
-with a declaration that points nowhere."""
+handler's import path inside that code and what it is bound to, and what is wrong with a
+declaration that points nowhere."""
 
 from __future__ import annotations
 
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from uvbake.scan import bindings
-from uvbake.scan.declarations import SKIP
 from uvbake.scan.declarations.model import Declared
-from uvbake.scan.discovery import SAFE_PATH, AppSource
-
-# Entries of a code root that never reach /var/task: tool and build leftovers, and tests.
-_LEFT_OUT = SKIP | {"tests", "test"}
 
 
 @dataclass(frozen=True)
@@ -31,7 +26,6 @@ class DeclaredFunction:
     member: str | None
     handler: str | None
     code_root: str | None
-    app: tuple[AppSource, ...] = ()
     binding: bindings.Binding | None = None
     problem: str | None = None
 
@@ -71,22 +65,6 @@ def _module_file(root: Path, code_root: str, module: str) -> str | None:
         if (root / candidate).is_file():
             return posixpath.normpath(candidate)
     return None
-
-
-def ship(root: Path, code_root: str, *, members: Iterable[str]) -> tuple[AppSource, ...]:
-    """What /var/task holds for a code root: each of its entries (modules, packages, data
-    files), less other members' folders, hidden entries, tool leftovers and tests."""
-    nested = {m for m in members if m != code_root}
-    out = []
-    for entry in sorted((root / code_root).iterdir(), key=lambda e: e.name):
-        rel = posixpath.normpath(posixpath.join(code_root, entry.name))
-        hidden = entry.name.startswith(".") or entry.name.endswith(".egg-info")
-        if hidden or entry.name in _LEFT_OUT or rel in nested or entry.name.endswith(".pyc"):
-            continue
-        if any(m.startswith(f"{rel}/") for m in nested) and entry.is_dir():
-            continue
-        out.append(AppSource(source=rel, dest=entry.name))
-    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -171,15 +149,7 @@ def _check_handler(base: DeclaredFunction, *, code_root: str, at: _Where) -> Dec
             binding=bound,
             problem=f"{file}:{bound.line}: {bound.problem()}",
         )
-    app = ship(at.root, code_root, members=(f for _, f in at.members))
-    unsafe = next((a.source for a in app if not SAFE_PATH.match(a.source)), None)
-    if unsafe is not None:
-        return replace(
-            base,
-            code_root=code_root,
-            problem=f"path {unsafe!r} has characters uvbake will not put in a Dockerfile",
-        )
-    return replace(base, code_root=code_root, binding=bound, app=app)
+    return replace(base, code_root=code_root, binding=bound)
 
 
 def merge_images(functions: Sequence[Declared]) -> tuple[Declared, ...]:
@@ -236,6 +206,6 @@ def _disagreements(found: list[DeclaredFunction]) -> tuple[DeclaredFunction, ...
             f"declares function {first.declared.name} differently from {f.where} "
             f"({first.handler} in {first.code_root} against {f.handler} in {f.code_root})"
         )
-        out[out.index(first)] = replace(first, problem=why, app=())
-        seen[key] = replace(first, problem=why, app=())
+        out[out.index(first)] = replace(first, problem=why)
+        seen[key] = replace(first, problem=why)
     return tuple(out)

@@ -1,19 +1,18 @@
-"""Finding a member's import packages, modules and Lambda handler on disk.
-
-The only module the planner calls that reads the checkout (folder listings and Python
-sources); `load` has already read every pyproject.toml and uv.lock.
-"""
+"""A member's import packages and modules, decided from the scanned tree (no I/O): which
+packages it holds (src, flat and single-module layouts), which it ships, where a dotted
+module is, and which packages may hold the `services/` default handler."""
 
 from __future__ import annotations
 
-import ast
+import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from uvbake.errors import UvbakeError
 from uvbake.load.workspace import Member, Workspace
+from uvbake.scan.tree import Tree
 
 SAFE_PATH = re.compile(r"^[A-Za-z0-9._+@/-]+$")
 DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
@@ -33,49 +32,22 @@ class AppSource:
     dest: str
 
 
-def defines(module: Path, function: str) -> bool:
-    """Whether `module` defines, assigns or imports `function` at its top level."""
-    try:
-        source = module.read_bytes()
-    except OSError:
-        return False
-    # The common case, a plain top-level `def function(`, needs no syntax tree (a module that
-    # does not compile then fails the image build's byte-compile step, naming the file).
-    if re.search(rb"^(?:async +)?def +" + re.escape(function.encode()) + rb" *\(", source, re.M):
-        return True
-    try:
-        tree = ast.parse(source, filename=str(module))
-    except (SyntaxError, ValueError):
-        return False
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function:
-            return True
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == function for t in targets):
-                return True
-        if isinstance(node, ast.ImportFrom | ast.Import) and any(
-            (a.asname or a.name.split(".")[-1]) == function for a in node.names
-        ):
-            return True
-    return False
-
-
-def _src_layout(base: Path) -> bool:
+def _src_layout(tree: Tree, base: PurePosixPath) -> bool:
     """Whether `base` has a src layout; a src/ with an __init__.py is an import package named
     src (handlers such as src.handler.handler)."""
-    return (base / "src").is_dir() and not (base / "src" / "__init__.py").is_file()
+    src = (base / "src").as_posix()
+    return tree.is_dir(src) and not tree.is_file(f"{src}/__init__.py")
 
 
-def source_root(root: Path, member: Member) -> PurePosixPath:
-    return member.path / "src" if _src_layout(root / member.path) else member.path
+def source_root(tree: Tree, member: Member) -> PurePosixPath:
+    return member.path / "src" if _src_layout(tree, member.path) else member.path
 
 
-def find_module(root: Path, member: Member, dotted: str) -> Path | None:
-    base = root / source_root(root, member)
-    module = base.joinpath(*dotted.split("."))
-    for candidate in (module.with_suffix(".py"), module / "__init__.py"):
-        if candidate.is_file():
+def find_module(tree: Tree, member: Member, dotted: str) -> str | None:
+    """The file of the dotted module under the member's source root, if it is there."""
+    module = (source_root(tree, member) / PurePosixPath(*dotted.split("."))).as_posix()
+    for candidate in (f"{module}.py", f"{module}/__init__.py"):
+        if tree.is_file(candidate):
             return candidate
     return None
 
@@ -91,118 +63,126 @@ def _holders(ws: Workspace, member: Member) -> frozenset[str]:
     return frozenset(out)
 
 
-def _has_python(folder: Path) -> bool:
-    return next(folder.rglob("*.py"), None) is not None
+def _has_python(tree: Tree, folder: str) -> bool:
+    return next(tree.walk_files(folder, suffix=".py"), None) is not None
 
 
-def _src_entry(entry: Path) -> bool:
+def _src_entry(tree: Tree, entry: str) -> bool:
     """An import package of a src layout: a folder holding Python files (a namespace package
     holds them only deeper down), or a module."""
-    if entry.is_dir():
-        return entry.name.isidentifier() and _has_python(entry)
-    return entry.suffix == ".py" and entry.stem.isidentifier()
+    name = posixpath.basename(entry)
+    if tree.is_dir(entry):
+        return name.isidentifier() and _has_python(tree, entry)
+    return name.endswith(".py") and name[:-3].isidentifier()
 
 
-def _flat_entry(entry: Path, *, module: str, skip: frozenset[str]) -> bool:
+def _flat_entry(tree: Tree, entry: str, *, module: str, skip: frozenset[str]) -> bool:
     """An import package of a flat layout: a folder with __init__.py, a namespace folder whose
     subfolders have one, or the module named after the project."""
-    if entry.is_file():
-        return entry.name == f"{module}.py"
-    if not entry.name.isidentifier() or entry.name in skip:
+    name = posixpath.basename(entry)
+    if tree.is_file(entry):
+        return name == f"{module}.py"
+    if not name.isidentifier() or name in skip:
         return False
-    if (entry / "__init__.py").is_file():
+    if tree.is_file(f"{entry}/__init__.py"):
         return True
-    if (entry / "pyproject.toml").exists():
+    if tree.exists(f"{entry}/pyproject.toml"):
         return False
-    return any((child / "__init__.py").is_file() for child in entry.iterdir() if child.is_dir())
+    return any(
+        tree.is_file(f"{entry}/{child}/__init__.py")
+        for child in tree.entries(entry)
+        if tree.is_dir(f"{entry}/{child}")
+    )
 
 
-def package_source(root: Path, member: Member, name: str) -> AppSource | None:
+def package_source(tree: Tree, member: Member, name: str) -> AppSource | None:
     """Where the import package (or module) `name` of `member` is, if it exists."""
-    base = source_root(root, member)
-    if (root / base / name).is_dir():
+    base = source_root(tree, member)
+    if tree.is_dir((base / name).as_posix()):
         return AppSource(source=(base / name).as_posix(), dest=name)
-    if (root / base / f"{name}.py").is_file():
+    if tree.is_file((base / f"{name}.py").as_posix()):
         return AppSource(source=(base / f"{name}.py").as_posix(), dest=f"{name}.py")
     return None
 
 
-def discovered_packages(ws: Workspace, member: Member) -> tuple[AppSource, ...]:
+def discovered_packages(tree: Tree, ws: Workspace, member: Member) -> tuple[AppSource, ...]:
     """The import packages a member holds: every package or module under src/, else (a flat
     layout) the packages next to its pyproject.toml, leaving out tests, docs and the folders
     of other members."""
-    base = source_root(ws.root, member)
-    folder = ws.root / base
-    if not folder.is_dir():
+    base = source_root(tree, member)
+    folder = base.as_posix()
+    if not tree.is_dir(folder):
         return ()
-    entries = sorted(folder.iterdir(), key=lambda e: e.name)
+    entries = [(base / name).as_posix() for name in tree.entries(folder)]
     if base != member.path:
-        found = [e for e in entries if _src_entry(e)]
+        found = [e for e in entries if _src_entry(tree, e)]
     else:
         module = member.name.replace("-", "_")
         skip = FLAT_SKIP | _holders(ws, member)
-        found = [e for e in entries if _flat_entry(e, module=module, skip=skip)]
-    return tuple(AppSource(source=(base / e.name).as_posix(), dest=e.name) for e in found)
+        found = [e for e in entries if _flat_entry(tree, e, module=module, skip=skip)]
+    return tuple(AppSource(source=e, dest=posixpath.basename(e)) for e in found)
 
 
-def import_packages(ws: Workspace, member: Member) -> tuple[AppSource, ...]:
+def import_packages(tree: Tree, ws: Workspace, member: Member) -> tuple[AppSource, ...]:
     """The import packages of a member: its [tool.uvbake] packages, else those it holds."""
     names = member.settings.packages
     if not names:
-        return discovered_packages(ws, member)
+        return discovered_packages(tree, ws, member)
     out = []
     for name in names:
-        found = package_source(ws.root, member, name)
+        found = package_source(tree, member, name)
         if found is None:
             raise UvbakeError(
                 member.pyproject,
                 f"import package '{name}' of '{member.name}' is not in "
-                f"{source_root(ws.root, member).as_posix()}",
+                f"{source_root(tree, member).as_posix()}",
                 "fix [tool.uvbake] packages",
             )
         out.append(found)
     return tuple(out)
 
 
-def handler_names(ws: Workspace, member: Member) -> Iterator[str]:
+def handler_names(tree: Tree, ws: Workspace, member: Member) -> Iterator[str]:
     """Dotted packages that may hold `main.handler`, each once: the project name as a package
     (also as a namespace, acme-orders -> acme.orders), the folder name, [tool.uvbake] packages,
     then every package the member holds (and the subpackages of a namespace package), which
     are only listed when the names before them do not match."""
     seen: set[str] = set()
-    for name in _handler_candidates(ws, member):
+    for name in _handler_candidates(tree, ws, member):
         if name not in seen and all(part.isidentifier() for part in name.split(".")):
             seen.add(name)
             yield name
 
 
-def _handler_candidates(ws: Workspace, member: Member) -> Iterator[str]:
+def _handler_candidates(tree: Tree, ws: Workspace, member: Member) -> Iterator[str]:
     yield member.name.replace("-", "_")
     yield member.name.replace("-", ".")
     yield re.sub(r"[^\w]", "_", member.folder).lower()
     yield from member.settings.packages or ()
-    for package in discovered_packages(ws, member):
-        path = ws.root / package.source
-        if not path.is_dir():
+    for package in discovered_packages(tree, ws, member):
+        path = package.source
+        if not tree.is_dir(path):
             continue
         yield package.dest
-        if not (path / "__init__.py").is_file():
-            children = sorted(c.name for c in path.iterdir() if c.is_dir())
+        if not tree.is_file(f"{path}/__init__.py"):
+            children = [c for c in tree.entries(path) if tree.is_dir(f"{path}/{c}")]
             yield from (f"{package.dest}.{c}" for c in children if c.isidentifier())
 
 
-def app_sources(ws: Workspace, member: Member, *handlers: str) -> tuple[AppSource, ...]:
+def app_sources(tree: Tree, ws: Workspace, member: Member, *handlers: str) -> tuple[AppSource, ...]:
     """The service's import packages: [tool.uvbake] packages, else every package it holds and
     the handlers' top-level packages."""
     explicit = member.settings.packages
     names = list(explicit or dict.fromkeys(h.split(".")[0] for h in handlers))
     found = (
-        {} if explicit else {a.dest.removesuffix(".py"): a for a in discovered_packages(ws, member)}
+        {}
+        if explicit
+        else {a.dest.removesuffix(".py"): a for a in discovered_packages(tree, ws, member)}
     )
     for name in names:
-        source = found.get(name) or package_source(ws.root, member, name)
+        source = found.get(name) or package_source(tree, member, name)
         if source is None:
-            base = source_root(ws.root, member).as_posix()
+            base = source_root(tree, member).as_posix()
             raise UvbakeError(
                 member.pyproject,
                 f"import package '{name}' of service '{member.name}' is not in {base}",
@@ -231,31 +211,38 @@ def _kind(member: Member) -> str:
     return f"virtual library '{member.name}'"
 
 
-def _loose_python(ws: Workspace, member: Member) -> str | None:
+def _loose_python(tree: Tree, ws: Workspace, member: Member) -> str | None:
     """A Python file of `member` that package discovery cannot place, if any: one under src/,
     or one next to pyproject.toml (or a folder down) that is not a tool script."""
-    base = ws.root / member.path
-    if _src_layout(base):
-        found = next((base / "src").rglob("*.py"), None)
-    else:
-        skip = FLAT_SKIP | _holders(ws, member)
-        top = (p for p in sorted(base.glob("*.py")) if p.stem not in TOOL_SCRIPTS)
-        nested = (
-            p
-            for d in sorted(base.iterdir())
-            if d.is_dir() and d.name.isidentifier() and d.name not in skip
-            for p in sorted(d.glob("*.py"))
-        )
-        found = next(top, None) or next(nested, None)
-    return found.relative_to(ws.root).as_posix() if found is not None else None
+    base = member.path.as_posix()
+    if _src_layout(tree, member.path):
+        return next(tree.walk_files(f"{base}/src", suffix=".py"), None)
+    skip = FLAT_SKIP | _holders(ws, member)
+    entries = tree.entries(base)
+    top = (
+        posixpath.join(base, e)
+        for e in entries
+        if e.endswith(".py")
+        and tree.is_file(posixpath.join(base, e))
+        and e[:-3] not in TOOL_SCRIPTS
+    )
+    nested = (
+        posixpath.join(base, d, f)
+        for d in entries
+        if tree.is_dir(posixpath.join(base, d)) and d.isidentifier() and d not in skip
+        for f in tree.entries(posixpath.join(base, d))
+        if f.endswith(".py") and tree.is_file(posixpath.join(base, d, f))
+    )
+    found = next(top, None) or next(nested, None)
+    return posixpath.normpath(found) if found is not None else None
 
 
-def source_copies(ws: Workspace, member: Member) -> tuple[AppSource, ...]:
+def source_copies(tree: Tree, ws: Workspace, member: Member) -> tuple[AppSource, ...]:
     """The import packages of a member that is shipped as source (a virtual member or the
     root project), to copy into site-packages."""
-    copies = import_packages(ws, member)
+    copies = import_packages(tree, ws, member)
     if not copies:
-        loose = _loose_python(ws, member)
+        loose = _loose_python(tree, ws, member)
         if loose is not None:
             raise UvbakeError(
                 member.pyproject,
@@ -268,11 +255,33 @@ def source_copies(ws: Workspace, member: Member) -> tuple[AppSource, ...]:
     return copies
 
 
-def check_file(root: Path, path: str, *, member: Member, key: str, value: str) -> None:
+def check_file(tree: Tree, path: str, *, member: Member, key: str, value: str) -> None:
     """Stop when a file a library's build reads ([project] readme, license) is missing."""
-    if not (root / path).is_file():
+    if not tree.is_file(path):
         raise UvbakeError(
             member.pyproject,
             f"[project] {key} '{value}' of library '{member.name}' is not a file ({path})",
             f"create {path} or fix [project] {key}",
         )
+
+
+# Entries of a code root that never reach /var/task: tool and build leftovers, and tests.
+_LEFT_OUT = frozenset({"tests", "test", "node_modules", "cdk.out", "__pycache__", "dist", "build"})
+
+
+def ship(tree: Tree, code_root: str, *, members: Iterable[Member]) -> tuple[AppSource, ...]:
+    """What /var/task holds for a code root, as Lambda loads that folder: each of its entries
+    (modules, packages, data files), less other members' folders, hidden entries, tool
+    leftovers and tests."""
+    root = posixpath.normpath(code_root)
+    nested = {m.path.as_posix() for m in members} - {root}
+    out = []
+    for name in tree.entries(root):
+        rel = posixpath.normpath(posixpath.join(root, name))
+        hidden = name.startswith(".") or name.endswith((".egg-info", ".pyc"))
+        if hidden or name in _LEFT_OUT or rel in nested:
+            continue
+        if tree.is_dir(rel) and any(m.startswith(f"{rel}/") for m in nested):
+            continue
+        out.append(AppSource(source=rel, dest=name))
+    return tuple(out)

@@ -1,0 +1,130 @@
+"""The checkout as planning sees it, read once: every folder and file under the workspace
+root, and the top-level bindings of each Python module that may hold a handler. Planning
+asks this record, never the disk."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from uvbake.scan import bindings
+
+# Folders never walked: version control, virtualenvs, dependencies, caches, tool outputs.
+SKIP = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".venv",
+        "venv",
+        "node_modules",
+        "cdk.out",
+        ".aws-sam",
+        ".serverless",
+        ".terraform",
+        ".sst",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+    }
+)
+# A module is parsed when it may hold a handler: a top-level def named like one.
+_HANDLER_DEF = re.compile(rb"^(?:async +)?def +(?:handler|lambda_handler) *\(", re.M)
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Files and folders (POSIX paths relative to the workspace root, "." for the root) and
+    the parsed modules. `children` maps each folder to its entries' names, sorted."""
+
+    files: frozenset[str] = frozenset()
+    children: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    parsed: Mapping[str, bindings.Parsed] = field(default_factory=dict)
+    # Modules with a top-level `def handler(` or `def lambda_handler(` (async too).
+    handler_like: frozenset[str] = frozenset()
+
+    def is_dir(self, path: str) -> bool:
+        return _norm(path) in self.children
+
+    def is_file(self, path: str) -> bool:
+        return _norm(path) in self.files
+
+    def exists(self, path: str) -> bool:
+        return self.is_dir(path) or self.is_file(path)
+
+    def entries(self, folder: str) -> tuple[str, ...]:
+        """The names in `folder`, sorted (none for a folder that is not there)."""
+        return self.children.get(_norm(folder), ())
+
+    def walk_files(self, folder: str, *, suffix: str = "") -> Iterator[str]:
+        """Every file below `folder` (paths from the root) ending with `suffix`, sorted."""
+        top = _norm(folder)
+        prefix = "" if top == "." else f"{top}/"
+        for path in sorted(self.files):
+            if path.startswith(prefix) and path.endswith(suffix):
+                yield path
+
+    def binding(self, module: str, name: str) -> bindings.Binding | None:
+        parsed = self.parsed.get(_norm(module))
+        return None if parsed is None else parsed.binding(name)
+
+
+def _norm(path: str) -> str:
+    return posixpath.normpath(path) if path else "."
+
+
+def _walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(folder, sub-folders, files) below `root`, symbolic links to folders inside it
+    followed once (a link back up is not walked again)."""
+    seen: set[str] = set()
+    top = os.path.realpath(root)
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        inside = real == top or real.startswith(top + os.sep)
+        if real in seen or not inside:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP and not d.endswith(".egg-info"))
+        rel = Path(folder).relative_to(root).as_posix()
+        yield rel, dirs, names
+
+
+def read_tree(root: Path, *, explicit: Iterable[str] = ()) -> Tree:
+    """The tree below `root`. Modules are parsed when they may hold a handler by the
+    conventions, are named main.py, or mention a name in `explicit` (the functions that
+    configured or declared handlers name)."""
+    files: set[str] = set()
+    children: dict[str, tuple[str, ...]] = {}
+    wanted = [re.escape(n.encode()) for n in sorted(set(explicit)) if n.isidentifier()]
+    mentions = re.compile(rb"\b(?:" + rb"|".join(wanted) + rb")\b") if wanted else None
+    parsed: dict[str, bindings.Parsed] = {}
+    handler_like: set[str] = set()
+    for rel, dirs, names in _walk(root):
+        children[rel] = tuple(sorted([*dirs, *names]))
+        for name in names:
+            path = name if rel == "." else f"{rel}/{name}"
+            files.add(path)
+            if not name.endswith(".py"):
+                continue
+            try:
+                source = (root / path).read_bytes()
+            except OSError:
+                continue
+            like = _HANDLER_DEF.search(source) is not None
+            named = name == "main.py"
+            if like or named or (mentions is not None and mentions.search(source)):
+                parsed[path] = bindings.parse_source(source, rel=path)
+            if like:
+                handler_like.add(path)
+    return Tree(
+        files=frozenset(files),
+        children=children,
+        parsed=parsed,
+        handler_like=frozenset(handler_like),
+    )
