@@ -8,8 +8,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from uvbake.scan.declarations import cdk_typescript
-from uvbake.scan.declarations.cdk_typescript import tokenize
 from uvbake.scan.declarations.model import Declared, Problem, Read
+from uvbake.scan.declarations.tsscan import tokenize
 
 STACK = """\
 import * as path from 'path';

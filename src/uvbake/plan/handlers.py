@@ -79,7 +79,7 @@ def _modules(tree: Tree, ws: Workspace, member: Member) -> Iterator[tuple[str, s
             continue
         seen.add(path)
         stem = posixpath.basename(path).removesuffix(".py")
-        if tree.is_file(path):
+        if tree.has_file(path):
             wanted = stem.isidentifier() and stem not in packages_of.TOOL_SCRIPTS
             if path.endswith(".py") and wanted:
                 (named if stem in MODULES else other).append((stem, path))
@@ -272,11 +272,11 @@ def _module_file(tree: Tree, app: Sequence[AppSource], module: str) -> str | Non
     for source in app:
         path = source.source
         if source.dest == f"{top}.py":
-            return path if not rest and tree.is_file(path) else None
-        if source.dest == top and tree.is_dir(path):
+            return path if not rest and tree.has_file(path) else None
+        if source.dest == top and tree.has_dir(path):
             inner = posixpath.join(path, *rest)
             for candidate in (f"{inner}.py" if rest else None, f"{inner}/__init__.py"):
-                if candidate is not None and tree.is_file(candidate):
+                if candidate is not None and tree.has_file(candidate):
                     return candidate
     return None
 

@@ -36,7 +36,7 @@ def _src_layout(tree: Tree, base: PurePosixPath) -> bool:
     """Whether `base` has a src layout; a src/ with an __init__.py is an import package named
     src (handlers such as src.handler.handler)."""
     src = (base / "src").as_posix()
-    return tree.is_dir(src) and not tree.is_file(f"{src}/__init__.py")
+    return tree.has_dir(src) and not tree.has_file(f"{src}/__init__.py")
 
 
 def source_root(tree: Tree, member: Member) -> PurePosixPath:
@@ -47,7 +47,7 @@ def find_module(tree: Tree, member: Member, dotted: str) -> str | None:
     """The file of the dotted module under the member's source root, if it is there."""
     module = (source_root(tree, member) / PurePosixPath(*dotted.split("."))).as_posix()
     for candidate in (f"{module}.py", f"{module}/__init__.py"):
-        if tree.is_file(candidate):
+        if tree.has_file(candidate):
             return candidate
     return None
 
@@ -71,7 +71,7 @@ def _src_entry(tree: Tree, entry: str) -> bool:
     """An import package of a src layout: a folder holding Python files (a namespace package
     holds them only deeper down), or a module."""
     name = posixpath.basename(entry)
-    if tree.is_dir(entry):
+    if tree.has_dir(entry):
         return name.isidentifier() and _has_python(tree, entry)
     return name.endswith(".py") and name[:-3].isidentifier()
 
@@ -80,27 +80,27 @@ def _flat_entry(tree: Tree, entry: str, *, module: str, skip: frozenset[str]) ->
     """An import package of a flat layout: a folder with __init__.py, a namespace folder whose
     subfolders have one, or the module named after the project."""
     name = posixpath.basename(entry)
-    if tree.is_file(entry):
+    if tree.has_file(entry):
         return name == f"{module}.py"
     if not name.isidentifier() or name in skip:
         return False
-    if tree.is_file(f"{entry}/__init__.py"):
+    if tree.has_file(f"{entry}/__init__.py"):
         return True
-    if tree.exists(f"{entry}/pyproject.toml"):
+    if tree.has(f"{entry}/pyproject.toml"):
         return False
     return any(
-        tree.is_file(f"{entry}/{child}/__init__.py")
+        tree.has_file(f"{entry}/{child}/__init__.py")
         for child in tree.entries(entry)
-        if tree.is_dir(f"{entry}/{child}")
+        if tree.has_dir(f"{entry}/{child}")
     )
 
 
 def package_source(tree: Tree, member: Member, name: str) -> AppSource | None:
     """Where the import package (or module) `name` of `member` is, if it exists."""
     base = source_root(tree, member)
-    if tree.is_dir((base / name).as_posix()):
+    if tree.has_dir((base / name).as_posix()):
         return AppSource(source=(base / name).as_posix(), dest=name)
-    if tree.is_file((base / f"{name}.py").as_posix()):
+    if tree.has_file((base / f"{name}.py").as_posix()):
         return AppSource(source=(base / f"{name}.py").as_posix(), dest=f"{name}.py")
     return None
 
@@ -111,7 +111,7 @@ def discovered_packages(tree: Tree, ws: Workspace, member: Member) -> tuple[AppS
     of other members."""
     base = source_root(tree, member)
     folder = base.as_posix()
-    if not tree.is_dir(folder):
+    if not tree.has_dir(folder):
         return ()
     entries = [(base / name).as_posix() for name in tree.entries(folder)]
     if base != member.path:
@@ -161,11 +161,11 @@ def _handler_candidates(tree: Tree, ws: Workspace, member: Member) -> Iterator[s
     yield from member.settings.packages or ()
     for package in discovered_packages(tree, ws, member):
         path = package.source
-        if not tree.is_dir(path):
+        if not tree.has_dir(path):
             continue
         yield package.dest
-        if not tree.is_file(f"{path}/__init__.py"):
-            children = [c for c in tree.entries(path) if tree.is_dir(f"{path}/{c}")]
+        if not tree.has_file(f"{path}/__init__.py"):
+            children = [c for c in tree.entries(path) if tree.has_dir(f"{path}/{c}")]
             yield from (f"{package.dest}.{c}" for c in children if c.isidentifier())
 
 
@@ -223,15 +223,15 @@ def _loose_python(tree: Tree, ws: Workspace, member: Member) -> str | None:
         posixpath.join(base, e)
         for e in entries
         if e.endswith(".py")
-        and tree.is_file(posixpath.join(base, e))
+        and tree.has_file(posixpath.join(base, e))
         and e[:-3] not in TOOL_SCRIPTS
     )
     nested = (
         posixpath.join(base, d, f)
         for d in entries
-        if tree.is_dir(posixpath.join(base, d)) and d.isidentifier() and d not in skip
+        if tree.has_dir(posixpath.join(base, d)) and d.isidentifier() and d not in skip
         for f in tree.entries(posixpath.join(base, d))
-        if f.endswith(".py") and tree.is_file(posixpath.join(base, d, f))
+        if f.endswith(".py") and tree.has_file(posixpath.join(base, d, f))
     )
     found = next(top, None) or next(nested, None)
     return posixpath.normpath(found) if found is not None else None
@@ -257,7 +257,7 @@ def source_copies(tree: Tree, ws: Workspace, member: Member) -> tuple[AppSource,
 
 def check_file(tree: Tree, path: str, *, member: Member, key: str, value: str) -> None:
     """Stop when a file a library's build reads ([project] readme, license) is missing."""
-    if not tree.is_file(path):
+    if not tree.has_file(path):
         raise UvbakeError(
             member.pyproject,
             f"[project] {key} '{value}' of library '{member.name}' is not a file ({path})",
@@ -281,7 +281,7 @@ def ship(tree: Tree, code_root: str, *, members: Iterable[Member]) -> tuple[AppS
         hidden = name.startswith(".") or name.endswith((".egg-info", ".pyc"))
         if hidden or name in _LEFT_OUT or rel in nested:
             continue
-        if tree.is_dir(rel) and any(m.startswith(f"{rel}/") for m in nested):
+        if tree.has_dir(rel) and any(m.startswith(f"{rel}/") for m in nested):
             continue
         out.append(AppSource(source=rel, dest=name))
     return tuple(out)

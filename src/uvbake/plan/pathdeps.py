@@ -70,7 +70,7 @@ def base_dockerfile(tree: Tree, member: Member) -> str | None:
             f"base-dockerfile '{value}' is outside the workspace, which is the build context",
             fix,
         )
-    if not tree.is_file(path):
+    if not tree.has_file(path):
         raise UvbakeError(member.pyproject, f"base-dockerfile '{value}' is not a file", fix)
     check_safe(path, where=member.pyproject)
     return path

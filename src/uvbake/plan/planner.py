@@ -326,7 +326,7 @@ def _with_code(
     out = []
     for function in functions:
         top = function.handler.split(".")[0]
-        loose = tree.is_file(f"{base.as_posix()}/{top}.py") and top not in packaged
+        loose = tree.has_file(f"{base.as_posix()}/{top}.py") and top not in packaged
         if function.app or not loose or function.handler.count(".") != 1:
             out.append(function)
             continue

@@ -48,14 +48,14 @@ class Tree:
     # Modules with a top-level `def handler(` or `def lambda_handler(` (async too).
     handler_like: frozenset[str] = frozenset()
 
-    def is_dir(self, path: str) -> bool:
+    def has_dir(self, path: str) -> bool:
         return _norm(path) in self.children
 
-    def is_file(self, path: str) -> bool:
+    def has_file(self, path: str) -> bool:
         return _norm(path) in self.files
 
-    def exists(self, path: str) -> bool:
-        return self.is_dir(path) or self.is_file(path)
+    def has(self, path: str) -> bool:
+        return self.has_dir(path) or self.has_file(path)
 
     def entries(self, folder: str) -> tuple[str, ...]:
         """The names in `folder`, sorted (none for a folder that is not there)."""
@@ -127,4 +127,27 @@ def read_tree(root: Path, *, explicit: Iterable[str] = ()) -> Tree:
         children=children,
         parsed=parsed,
         handler_like=frozenset(handler_like),
+    )
+
+
+def tree_of(files: Mapping[str, str]) -> Tree:
+    """A tree made from file texts by path, without a disk: what `read_tree` would read from a
+    checkout holding exactly these files (every module parsed)."""
+    children: dict[str, set[str]] = {".": set()}
+    for path in files:
+        parts = path.split("/")
+        for depth in range(len(parts)):
+            folder = "/".join(parts[:depth]) or "."
+            children.setdefault(folder, set()).add(parts[depth])
+    parsed = {
+        path: bindings.parse_source(text.encode(), rel=path)
+        for path, text in files.items()
+        if path.endswith(".py")
+    }
+    like = {p for p in parsed if _HANDLER_DEF.search(files[p].encode())}
+    return Tree(
+        files=frozenset(files),
+        children={folder: tuple(sorted(names)) for folder, names in children.items()},
+        parsed=parsed,
+        handler_like=frozenset(like),
     )

@@ -1,33 +1,25 @@
 """AWS SAM and CloudFormation templates, YAML or JSON: the Lambda functions they declare.
 
 Templates are parsed, never transformed or deployed: a short-form intrinsic (`!Ref Name`,
-`!Sub "..."`) is kept as a `Tagged` marker and a value that is one is not a literal. The
-helpers (`documents`, `Lined`, `Tagged`, `show`, `relative`, `join`) are shared with the
-Serverless and Terraform readers.
+`!Sub "..."`) is kept as a `Tagged` marker (see `cfnyaml`) and a value that is one is not a
+literal.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import posixpath
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
+from .cfnyaml import Lined, Tagged, documents, json_line, show
+from .common import unreadable
 from .model import Declared, Problem, Read
+from .paths import SKIP_FOLDERS, Where, relative
 
-SERVERLESS = "AWS::Serverless::Function"
-LAMBDA = "AWS::Lambda::Function"
-SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-# Generated or downloaded copies: cdk synth, sam build, serverless package, terraform init.
-SKIP_FOLDERS = frozenset(
-    {"cdk.out", ".aws-sam", ".serverless", ".terraform", "node_modules", ".venv", ".git"}
-)
+_SERVERLESS = "AWS::Serverless::Function"
+_LAMBDA = "AWS::Lambda::Function"
+_SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _FOLDERS = frozenset({"infra", "infrastructure", "cloudformation", "cfn", "templates", "sam"})
 _NOT_TEMPLATES = frozenset({"package.json", "package-lock.json", "tsconfig.json", "cdk.json"})
 _SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -38,92 +30,6 @@ _HINT = re.compile(
 )
 _GLOBALS = ("Handler", "Runtime", "CodeUri", "Architectures")
 _SUB_VARIABLE = re.compile(r"\$\{(?!!)")
-
-
-@dataclass(frozen=True)
-class Tagged:
-    """A YAML short-form intrinsic as written: `!GetAtt Fn.Arn` is Tagged("GetAtt", "Fn.Arn")."""
-
-    tag: str
-    value: object
-
-
-class Lined(dict[Any, Any]):
-    """A YAML mapping that knows the 1-based line of each of its keys."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: dict[Any, int] = {}
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that accepts any `!Tag` and records the lines of mapping keys."""
-
-
-def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tagged:
-    value: object
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        assert isinstance(node, yaml.MappingNode)
-        value = loader.construct_mapping(node, deep=True)
-    return Tagged(suffix, value)
-
-
-def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[Lined]:
-    data = Lined()
-    yield data
-    data.update(loader.construct_mapping(node))
-    for key, _ in node.value:
-        if isinstance(key, yaml.ScalarNode):
-            data.lines.setdefault(key.value, key.start_mark.line + 1)
-
-
-_Loader.add_multi_constructor("!", _tagged)
-_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
-
-
-def documents(rel: str, text: str, *, as_json: bool) -> list[object] | Problem:
-    """Every document of a YAML (or JSON) text, or one Problem at the line the parser names.
-    YAML keeps any `!Tag` as a `Tagged` and its mappings are `Lined`."""
-    try:
-        if as_json:
-            return [json.loads(text)]
-        return list(yaml.load_all(text, Loader=_Loader))
-    except json.JSONDecodeError as exc:
-        return Problem(rel, exc.lineno, f"not valid JSON: {exc.msg}")
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        detail = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        kind = "JSON" if as_json else "YAML"
-        return Problem(rel, mark.line + 1 if mark else 1, f"not valid {kind}: {detail}")
-
-
-def show(value: object) -> str:
-    """A value as a short text for `skipped`: "!Ref HandlerName", "{Bucket: b, Key: k}"."""
-    if isinstance(value, Tagged):
-        text = f"!{value.tag} {show(value.value)}"
-    elif isinstance(value, list):
-        text = "[" + ", ".join(show(v) for v in value) + "]"
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
-    else:
-        text = str(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def relative(top: Path, path: Path | str) -> str:
-    """`path` as a POSIX path relative to `top` ("../" when it leaves it)."""
-    return PurePosixPath(os.path.relpath(path, top)).as_posix()
-
-
-def join(top: Path, folder: str, value: str) -> str:
-    """A path written in a file of `folder` (relative to `top`), relative to `top`."""
-    if posixpath.isabs(value):
-        return relative(top, value)
-    return posixpath.normpath(posixpath.join(folder, value))
 
 
 def wants(path: PurePosixPath) -> bool:
@@ -150,7 +56,7 @@ def read(top: Path, file: Path) -> Read:
     except UnicodeDecodeError:
         return Read()
     except OSError as exc:
-        return Read(problems=(Problem(rel, 1, f"cannot read: {exc.strerror or exc}"),))
+        return unreadable(rel, exc)
     if not _HINT.search(text):
         return Read()
     if "AWS::" not in text and not _named_like_template(PurePosixPath(rel)):
@@ -182,11 +88,11 @@ def _type(resource: object) -> object:
 
 
 def _is_template(doc: dict[Any, Any]) -> bool:
-    if "AWSTemplateFormatVersion" in doc or SAM_TRANSFORM in _transforms(doc):
+    if "AWSTemplateFormatVersion" in doc or _SAM_TRANSFORM in _transforms(doc):
         return True
     resources = doc.get("Resources")
     return isinstance(resources, dict) and any(
-        _type(r) in (SERVERLESS, LAMBDA) for r in resources.values()
+        _type(r) in (_SERVERLESS, _LAMBDA) for r in resources.values()
     )
 
 
@@ -195,22 +101,15 @@ def _line(resources: dict[Any, Any], name: str, *, text: str, default: int) -> i
     JSON (the first `"Name":` after `"Resources":`)."""
     if isinstance(resources, Lined):
         return resources.lines.get(name, default)
-    start = re.search(r'"Resources"\s*:', text)
-    found = re.compile(f'"{re.escape(name)}"\\s*:').search(text, start.end() if start else 0)
-    return text.count("\n", 0, found.start()) + 1 if found else default
+    line, found = json_line(text, json_line(text, 0, "Resources")[1], name)
+    return line if found else default
 
 
 @dataclass(frozen=True)
-class _Where:
-    """The template being read: `folder` is its folder relative to `top`."""
+class _Where(Where):
+    """The template being read; `sam` when it uses the SAM transform."""
 
-    top: Path
-    rel: str
-    folder: str
     sam: bool
-
-    def path(self, value: str, folder: str | None = None) -> str:
-        return join(self.top, self.folder if folder is None else folder, value)
 
 
 def _template(doc: dict[Any, Any], *, top: Path, rel: str, text: str) -> Read:
@@ -220,12 +119,12 @@ def _template(doc: dict[Any, Any], *, top: Path, rel: str, text: str) -> Read:
         if resources is None:
             return Read()
         return Read(problems=(Problem(rel, start, "Resources is not a mapping"),))
-    where = _Where(top, rel, posixpath.dirname(rel), SAM_TRANSFORM in _transforms(doc))
+    where = _Where(top, rel, _SAM_TRANSFORM in _transforms(doc))
     globals_ = doc.get("Globals")
     defaults = globals_.get("Function") if isinstance(globals_, dict) else None
     found = []
     for name, resource in resources.items():
-        if _type(resource) in (SERVERLESS, LAMBDA) and isinstance(name, str):
+        if _type(resource) in (_SERVERLESS, _LAMBDA) and isinstance(name, str):
             declared = _function(
                 resource,
                 name=name,
@@ -283,7 +182,7 @@ def _function(
 ) -> Declared | None:
     """One function's record, or None for a function of another language."""
     skipped: list[str] = []
-    serverless = resource.get("Type") == SERVERLESS
+    serverless = resource.get("Type") == _SERVERLESS
     props = resource.get("Properties") or {}
     if not isinstance(props, dict):
         skipped.append(f"Properties: {show(props)} (not a literal)")

@@ -16,36 +16,31 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .cloudformation import SKIP_FOLDERS, Lined, documents, join, relative, show
+from .cfnyaml import Lined, documents, json_line, show
+from .common import config_text
 from .model import Declared, Problem, Read
+from .paths import SKIP_FOLDERS, Where, relative
 
-NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
+_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
 _IMAGE_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 
 
 @dataclass(frozen=True)
-class _Service:
-    """The file being read and its provider-wide defaults."""
+class _Service(Where):
+    """The service file being read and its provider-wide defaults."""
 
-    top: Path
-    rel: str
-    folder: str
     provider: dict[Any, Any]
-
-    def path(self, value: str, folder: str | None = None) -> str:
-        return join(self.top, self.folder if folder is None else folder, value)
 
 
 def wants(path: PurePosixPath) -> bool:
-    return path.name in NAMES and not any(p.lower() in SKIP_FOLDERS for p in path.parts[:-1])
+    return path.name in _NAMES and not any(p.lower() in SKIP_FOLDERS for p in path.parts[:-1])
 
 
 def read(top: Path, file: Path) -> Read:
     rel = relative(top, file)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Read(problems=(Problem(rel, 1, f"cannot read: {exc}"),))
+    text = config_text(file, rel)
+    if isinstance(text, Read):
+        return text
     parsed = documents(rel, text, as_json=file.suffix == ".json")
     if isinstance(parsed, Problem):
         return Read(problems=(parsed,))
@@ -58,9 +53,7 @@ def read(top: Path, file: Path) -> Read:
     cloud = provider.get("name") if isinstance(provider, dict) else None
     if isinstance(cloud, str) and "${" not in cloud and cloud != "aws":
         return Read()  # Google Cloud Functions, OpenWhisk...: not Lambda
-    service = _Service(
-        top, rel, posixpath.dirname(rel), provider if isinstance(provider, dict) else {}
-    )
+    service = _Service(top, rel, provider if isinstance(provider, dict) else {})
     functions, problems = _functions(doc, text=text, rel=rel)
     found = []
     for name, (config, line) in functions.items():
@@ -78,7 +71,7 @@ def _functions(
     if isinstance(doc, Lined):
         start, offset = doc.lines.get("functions", 1), 0
     else:
-        start, offset = _json_line(text, 0, "functions")
+        start, offset = json_line(text, 0, "functions")
     parts = functions if isinstance(functions, list) else [functions]
     found: dict[str, tuple[object, int]] = {}
     problems = []
@@ -88,18 +81,12 @@ def _functions(
                 if isinstance(part, Lined):
                     line = part.lines.get(key, start)
                 else:
-                    line = _json_line(text, offset, str(key))[0]
+                    line = json_line(text, offset, str(key))[0]
                 found.setdefault(str(key), (config, line))
         elif part is not None:
             message = f"functions: {show(part)} (not a literal): its functions are not read"
             problems.append(Problem(rel, start, message))
     return found, tuple(problems)
-
-
-def _json_line(text: str, offset: int, key: str) -> tuple[int, int]:
-    """(line, end offset) of the first `"key":` from offset in a JSON text; (1, 0) if none."""
-    found = re.compile(f'"{re.escape(key)}"\\s*:').search(text, offset)
-    return (text.count("\n", 0, found.start()) + 1, found.end()) if found else (1, 0)
 
 
 def _text(config: dict[Any, Any], key: str, label: str, skipped: list[str]) -> str | None:

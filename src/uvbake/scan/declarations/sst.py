@@ -1,5 +1,5 @@
 """SST apps: the Python functions `sst.config.ts` and the files of its `stacks/` or `infra/`
-folder declare, read with the TypeScript scanner of the CDK reader (nothing is run).
+folder declare, read with the TypeScript scanner (`tsscan`, `tsscript`; nothing is run).
 
 v3: `new sst.aws.Function("Api", { handler: "functions/src/api.handler", runtime: "python3.12" })`
 and the routes of an API, `api.route("GET /", "functions/src/api.handler")` or
@@ -16,9 +16,11 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path, PurePosixPath
 
-from .cdk_python import relative
-from .cdk_typescript import Node, Script, Site, entries, sites, tokenize, unbalanced
+from .common import code_text
 from .model import Declared, Problem, Read
+from .paths import relative
+from .tsscan import Node, Site, sites, tokenize, unbalanced
+from .tsscript import Script, entries
 
 KIND = "sst"
 _CONFIGS = ("sst.config.ts", "sst.config.js", "sst.config.mjs")
@@ -55,19 +57,19 @@ def read(top: Path, file: Path) -> Read:
     app = _app(top, rel)
     if app is None:
         return Read()
-    try:
-        source = file.read_text(encoding="utf-8", errors="replace")
-    except OSError as err:
-        return Read(problems=(Problem(rel, 1, f"cannot read: {err.strerror or err}"),))
+    source = code_text(file, rel)
+    if isinstance(source, Read):
+        return source
     if "Function" not in source and "route" not in source and "Api" not in source:
         return Read()
     toks = tokenize(source)
     if (wrong := unbalanced(toks)) is not None:
         text = f"does not parse: unbalanced '{wrong.text}'"
         return Read(problems=(Problem(rel, wrong.line, text),))
-    reader = _Reader(top=top, app=app, script=Script(toks=toks, source=source, top=top, file=file))
     found: list[Declared | None] = []
     try:
+        script = Script(toks=toks, source=source, top=top, file=file)
+        reader = _Reader(top=top, app=app, script=script)
         for site in sites(toks, source, names=_CALLS):
             found.extend(reader.site(site))
     except RecursionError:
