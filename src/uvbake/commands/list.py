@@ -79,15 +79,12 @@ def _service(s: ServicePlan) -> dict[str, Any]:
 def _library(the_plan: Plan, member: Member) -> dict[str, Any]:
     """A member that is not a service: why, the handlers it has, the setting that would make
     it a service."""
-    from uvbake.plan.roles import handler_of
-
     found = the_plan.role(member)
-    scanned = the_plan.scanned
     return {
         "name": member.name,
         "path": member.path.as_posix(),
         "why": found.reason,
-        "handlers": list(handler_of(the_plan.workspace, member, scanned)),
+        "handlers": list(the_plan.handlers.get(member.name, ())),
         "fix": found.fix,
     }
 

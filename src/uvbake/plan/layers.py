@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from uvbake.load.workspace import Index
 from uvbake.plan.wheels import Pin, Target
 
 
@@ -19,6 +20,8 @@ class Layer:
     cross: bool
     pins: tuple[Pin, ...]
     services: tuple[str, ...]
+    # The package indexes other than PyPI that installing the pins queries.
+    indexes: tuple[Index, ...] = ()
 
     @property
     def size(self) -> int:

@@ -39,6 +39,8 @@ class LibraryPlan:
     files: tuple[str, ...]
     copies: tuple[AppSource, ...]
     scm_version: str | None = None
+    # A workspace member, or a folder a path dependency names that is not a member.
+    kind: str = "workspace member"
 
     @property
     def folder(self) -> str:
@@ -144,6 +146,8 @@ class Plan:
     layers: tuple[Layer, ...]
     scanned: Scan
     roles: dict[str, Role] = field(default_factory=dict)
+    # The handlers each member that is not a service has (for `list`: what would be built).
+    handlers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     skipped: tuple[Skipped, ...] = ()
     warnings: tuple[str, ...] = ()
     no_service: UvbakeError | None = None
@@ -202,6 +206,7 @@ def _build_files(tree: Tree, ws: Workspace, member: Member) -> tuple[str, ...]:
 
 def _library(tree: Tree, ws: Workspace, member: Member) -> LibraryPlan:
     _check_path(member)
+    kind = "workspace member" if ws.member(member.name) is not None else "path dependency"
     if member.packaged and not member.is_root:
         return LibraryPlan(
             member=member,
@@ -210,9 +215,14 @@ def _library(tree: Tree, ws: Workspace, member: Member) -> LibraryPlan:
             copies=(),
             # dynamic versions are not locked: 0.0.0 then
             scm_version=(member.version or "0.0.0") if member.scm_versioned else None,
+            kind=kind,
         )
     return LibraryPlan(
-        member=member, install=False, files=(), copies=packages_of.source_copies(tree, ws, member)
+        member=member,
+        install=False,
+        files=(),
+        copies=packages_of.source_copies(tree, ws, member),
+        kind=kind,
     )
 
 
@@ -373,17 +383,29 @@ def plan(ws: Workspace, scanned: Scan, *, strict: bool = True) -> Plan:
             skipped.append(Skipped(member=member, problem=error))
     needs = {s.name: (s.target, s.pins) for s in services}
     layers, per_service = partition(needs, max_layers=ws.settings.max_layers)
+    with_indexes = {layer.name: _with_indexes(ws, layer) for layer in layers}
+    layers = tuple(with_indexes[layer.name] for layer in layers)
+    per_service = {
+        name: tuple(with_indexes[layer.name] for layer in own) for name, own in per_service.items()
+    }
     return Plan(
         workspace=ws,
         services=tuple(replace(s, layers=per_service[s.name]) for s in services),
         libraries=tuple(libraries),
         layers=layers,
         roles=the_roles,
+        handlers={m.name: roles.handler_of(ws, m, scanned) for m in libraries},
         scanned=scanned,
         skipped=tuple(skipped),
         warnings=_warnings(scanned, skipped),
         no_service=None if services else _no_service(ws, scanned, skipped),
     )
+
+
+def _with_indexes(ws: Workspace, layer: Layer) -> Layer:
+    """The layer with the indexes other than PyPI that installing its pins queries."""
+    pins = ws.lock.pinned([(p.name, p.version) for p in layer.pins])
+    return replace(layer, indexes=ws.indexes_for(pins))
 
 
 def _warnings(scanned: Scan, skipped: list[Skipped]) -> tuple[str, ...]:

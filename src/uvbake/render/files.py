@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Iterable
 from typing import Any
 
 import jinja2
@@ -108,14 +107,13 @@ def _labels(service: ServicePlan, target: str, handler: str) -> list[tuple[str, 
     return sorted((k, v) for k, v in labels.items() if v)
 
 
-def _index_options(plan: Plan, pins: Iterable[tuple[str, str]]) -> str:
-    """` --index NAME=URL` for each index other than PyPI that installing `pins` queries.
+def _index_options(layer: Layer) -> str:
+    """` --index NAME=URL` for each index other than PyPI that installing the layer queries.
 
     uv applies UV_INDEX_<NAME>_USERNAME/_PASSWORD (the uv-env secret) only to named indexes.
     """
-    ws = plan.workspace
     options = ""
-    for index in ws.indexes_for(ws.lock.pinned(pins)):
+    for index in layer.indexes:
         value = f"{index.name}={index.url}" if index.name else index.url
         options += f" --index {shlex.quote(value)}"
     return options
@@ -173,9 +171,8 @@ def library_stage(member: str) -> str:
 
 
 def _library_context(plan: Plan, library: LibraryPlan) -> dict[str, Any]:
-    member = plan.workspace.member(library.member.name) is not None
     return {
-        "kind": "workspace member" if member else "path dependency",
+        "kind": library.kind,
         "name": library.member.name,
         "stage": library_stage(library.member.name),
         "install": library.install,
@@ -200,7 +197,7 @@ def _layer_context(plan: Plan, layer: Layer) -> dict[str, Any]:
         "requirements": [p.requirement for p in layer.pins],
         "uv_platform": target.uv_platform,
         "python": target.python,
-        "indexes": _index_options(plan, [(p.name, p.version) for p in layer.pins]),
+        "indexes": _index_options(layer),
     }
 
 
