@@ -441,3 +441,99 @@ def test_a_members_own_dockerfile_declares_its_handler_and_code(tmp_path: Path) 
             ("services/jobs/src", "src"),
         ],
     )
+
+
+SERVERLESS = """\
+service: notifications
+frameworkVersion: '3'
+
+provider:
+  name: aws
+  runtime: python3.13
+  architecture: arm64
+  stage: ${opt:stage, 'dev'}
+
+functions:
+  sendEmail:
+    handler: src/notify/email.send
+    events:
+      - sqs: arn:aws:sqs:eu-west-1:123456789012:emails
+  sendSms:
+    handler: src/notify/sms.send
+"""
+
+SST = """\
+/// <reference path="./.sst/platform/config.d.ts" />
+export default $config({
+  app(input) {
+    return { name: "shop", home: "aws" };
+  },
+  async run() {
+    const api = new sst.aws.Function("Checkout", {
+      handler: "services/checkout/src/checkout/api.handler",
+      runtime: "python3.13",
+    });
+  },
+});
+"""
+
+TERRAFORM = """\
+data "archive_file" "reports" {
+  type        = "zip"
+  source_dir  = "${path.module}/../services/reports/src"
+  output_path = "${path.module}/build/reports.zip"
+}
+
+resource "aws_lambda_function" "reports" {
+  function_name = "reports-${var.stage}"
+  filename      = data.archive_file.reports.output_path
+  handler       = "reports.jobs.lambda_handler"
+  runtime       = "python3.13"
+  architectures = ["arm64"]
+  role          = aws_iam_role.reports.arn
+}
+"""
+
+
+def test_serverless_sst_and_terraform_declare_their_functions(tmp_path: Path) -> None:
+    root = build_tree(
+        tmp_path / "ws",
+        {
+            "pyproject.toml": root_pyproject(["services/*"]),
+            "services/notify/serverless.yml": SERVERLESS,
+            "services/notify/pyproject.toml": pyproject("notify", packaged=False),
+            "services/notify/src/notify/__init__.py": "",
+            "services/notify/src/notify/email.py": "def send(event, context):\n    return 1\n",
+            "services/notify/src/notify/sms.py": "def send(event, context):\n    return 2\n",
+            "sst.config.ts": SST,
+            "services/checkout/pyproject.toml": pyproject("checkout"),
+            "services/checkout/src/checkout/__init__.py": "",
+            "services/checkout/src/checkout/api.py": HANDLER.replace("lambda_handler", "handler"),
+            "terraform/lambda.tf": TERRAFORM,
+            "services/reports/pyproject.toml": pyproject("reports"),
+            "services/reports/src/reports/__init__.py": "",
+            "services/reports/src/reports/jobs.py": HANDLER,
+        },
+    )
+    locked(root, tmp_path)
+    the_plan = planned(root)
+    assert [(s.name, s.targets, s.declared) for s in the_plan.services] == [
+        ("checkout", (("checkout", "checkout.api.handler"),), "sst.config.ts:7"),
+        (
+            "notify",
+            (
+                ("notify-send-email", "src.notify.email.send"),
+                ("notify-send-sms", "src.notify.sms.send"),
+            ),
+            None,
+        ),
+        ("reports", (("reports", "reports.jobs.lambda_handler"),), "terraform/lambda.tf:7"),
+    ]
+    notify = the_plan.services[1]
+    assert [f.declared for f in notify.functions] == [
+        "services/notify/serverless.yml:11",
+        "services/notify/serverless.yml:15",
+    ]
+    _, files = generated_files(root)
+    for handler in ("checkout.api.handler", "src.notify.email.send", "reports.jobs.lambda_handler"):
+        assert f'CMD ["{handler}"]' in files[DOCKERFILE]
