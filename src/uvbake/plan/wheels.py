@@ -94,10 +94,18 @@ def _supported(machine: str, python: str, glibc_minor: int) -> dict[Tag, int]:
     return ranks
 
 
-def _rank(wheel: LockedFile, supported: dict[Tag, int]) -> int | None:
+@functools.lru_cache(maxsize=65536)
+def _tags(filename: str) -> frozenset[Tag] | None:
+    """A wheel file name's tags; every service of a workspace asks about the same wheels."""
     try:
-        tags = parse_wheel_filename(wheel.filename)[3]
+        return parse_wheel_filename(filename)[3]
     except InvalidWheelFilename:
+        return None
+
+
+def _rank(wheel: LockedFile, supported: dict[Tag, int]) -> int | None:
+    tags = _tags(wheel.filename)
+    if tags is None:
         return None
     ranks = [supported[t] for t in tags if t in supported]
     return min(ranks) if ranks else None

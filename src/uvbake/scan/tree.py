@@ -4,11 +4,13 @@ asks this record, never the disk."""
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from uvbake.scan import bindings
@@ -61,12 +63,19 @@ class Tree:
         """The names in `folder`, sorted (none for a folder that is not there)."""
         return self.children.get(_norm(folder), ())
 
+    @cached_property
+    def _ordered(self) -> tuple[str, ...]:
+        return tuple(sorted(self.files))
+
     def walk_files(self, folder: str, *, suffix: str = "") -> Iterator[str]:
         """Every file below `folder` (paths from the root) ending with `suffix`, sorted."""
         top = _norm(folder)
         prefix = "" if top == "." else f"{top}/"
-        for path in sorted(self.files):
-            if path.startswith(prefix) and path.endswith(suffix):
+        ordered = self._ordered
+        for path in ordered[bisect.bisect_left(ordered, prefix) :]:
+            if not path.startswith(prefix):
+                break
+            if path.endswith(suffix):
                 yield path
 
     def binding(self, module: str, name: str) -> bindings.Binding | None:
