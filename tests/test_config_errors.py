@@ -13,7 +13,7 @@ from helpers import bake_blocks, seed_workspace
 from uvbake.api import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.load import config
-from uvbake.render.files import BAKEFILE
+from uvbake.names import BAKE_FILE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,7 +65,7 @@ def test_toml_types() -> None:
 
 def test_an_unknown_cache_value_stops_the_bake(tmp_path: Path) -> None:
     _, files = generated_files(seed_workspace(tmp_path))
-    for name, target in bake_blocks(files[BAKEFILE], "target").items():
+    for name, target in bake_blocks(files[BAKE_FILE], "target").items():
         if "cache-from" not in target:
             continue
         expr = str(target["cache-from"])

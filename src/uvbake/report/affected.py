@@ -15,8 +15,8 @@ from pathlib import Path, PurePosixPath
 from uvbake.errors import UvbakeError
 from uvbake.load.config import MACHINES
 from uvbake.load.workspace import Member
+from uvbake.names import BAKE_FILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from uvbake.plan.planner import Plan, ServicePlan
-from uvbake.render.files import BAKEFILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from uvbake.render.stages import stage_digests
 from uvbake.uvlock.closure import marker_environment, split_closure
 from uvbake.uvlock.lock import Lock, load_lock
@@ -25,7 +25,7 @@ LOCKFILE = "uv.lock"
 # Files at the workspace root that every image depends on (with the bake file, whatever its
 # name, and .dockerignore, which the generated one copies in). The Dockerfile changes with
 # every lock change (it holds the pins), so a change of it is weighed stage by stage instead.
-EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKEFILE, DOCKERIGNORE})
+EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKE_FILE, DOCKERIGNORE})
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def lock_at(root: Path, ref: str, *, prefix: str) -> Lock | None:
             return None
 
 
-def since(root: Path, ref: str, *, bake_file: str = "docker-bake.hcl") -> Since:
+def since(root: Path, ref: str, *, bake_file: str = BAKE_FILE) -> Since:
     prefix, paths = changed_paths(root, ref)
     old = lock_at(root, ref, prefix=prefix) if LOCKFILE in paths else None
     shown = _show(root, f"{ref}:{prefix}{bake_file}")
