@@ -43,6 +43,13 @@ def read_toml_text(
         raise UvbakeError(
             display, f"cannot be read ({exc.strerror})", "check its permissions"
         ) from None
+    return parse_toml_text(raw, display=display, skip=skip)
+
+
+def parse_toml_text(
+    raw: bytes, *, display: str, skip: re.Pattern[str] | None = None
+) -> tuple[dict[str, Any], str]:
+    """`read_toml_text` of a file's bytes already read (from git, say)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -210,24 +208,6 @@ def workflow(plan: Plan, *, workdir: str = "") -> dict[str, Any]:
             "release": _with_index_environment(plan, _release_job(plan, workdir)),
         },
     }
-
-
-def repository(root: Path) -> tuple[Path, str]:
-    """The top of the git repository holding `root`, and `root`'s folder in it ("" at the
-    top); `root` itself and "" outside a git repository."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel", "--show-prefix"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-        )
-    except OSError:
-        return root, ""
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != 2:
-        return root, ""
-    return Path(lines[0]), lines[1].rstrip("/")
 
 
 def render_files(plan: Plan, *, workdir: str = "") -> dict[str, str]:

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from packaging.utils import canonicalize_name
 
 from uvbake.errors import UvbakeError
-from uvbake.load.tomlfile import read_toml_text
+from uvbake.load.tomlfile import parse_toml_text, read_toml_text
 
 RELOCK = "run `uv lock` in the workspace root"
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -181,6 +181,16 @@ def _files(block: str) -> tuple[tuple[LockedFile, ...], LockedFile | None]:
 
 def load_lock(path: Path, *, display: str) -> Lock:
     data, text = read_toml_text(path, display=display, fix=RELOCK, skip=UNREAD)
+    return _lock(data, text, path=path, display=display)
+
+
+def parse_lock(raw: bytes, *, path: Path, display: str) -> Lock:
+    """`load_lock` of a lock's bytes already read (from git, say); `path` is where it was."""
+    data, text = parse_toml_text(raw, display=display, skip=UNREAD)
+    return _lock(data, text, path=path, display=display)
+
+
+def _lock(data: dict[str, Any], text: str, *, path: Path, display: str) -> Lock:
     if "version" not in data or not isinstance(data.get("package", []), list):
         raise UvbakeError(display, "is not a uv lockfile", RELOCK)
     blocks = PACKAGE_HEADER.split(text)[1:]
