@@ -4,7 +4,6 @@ file refuses an unknown CACHE value."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,15 @@ import pytest
 from helpers import bake_blocks, seed_workspace
 from uvbake.api import generated_files
 from uvbake.errors import UvbakeError
-from uvbake.load import config
+from uvbake.load import config, tomlfile
 from uvbake.names import BAKE_FILE
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 KEYS = {**config.ROOT_KEYS, **config.MEMBER_KEYS}
 
 
 @pytest.mark.parametrize("key", sorted(KEYS))
 def test_every_key_has_an_example_that_is_valid(key: str) -> None:
-    example = tomllib.loads(config.EXAMPLES[key])
+    example = tomlfile.loads(config.EXAMPLES[key])
     assert list(example) == [key]
     assert config.validate(example, keys=KEYS, where="pyproject.toml") == example
 
@@ -43,7 +37,7 @@ def test_every_key_has_an_example_that_is_valid(key: str) -> None:
     ],
 )
 def test_a_wrong_type_names_what_was_found(value: str, found: str) -> None:
-    raw = tomllib.loads(f"native-builds = {value}")
+    raw = tomlfile.loads(f"native-builds = {value}")
     with pytest.raises(UvbakeError) as error:
         config.validate(raw, keys=KEYS, where="pyproject.toml")
     assert error.value.line() == (

@@ -1,4 +1,5 @@
-"""Reading TOML files, with every failure turned into a UvbakeError."""
+"""Reading TOML files, with every failure turned into a UvbakeError; and the one import of
+a TOML parser (tomllib, tomli before Python 3.11)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 from uvbake.errors import UvbakeError
+
+TOMLDecodeError = tomllib.TOMLDecodeError
+
+
+def loads(text: str) -> dict[str, Any]:
+    """Parse TOML text; TOMLDecodeError when it is not TOML."""
+    return tomllib.loads(text)
 
 
 def read_toml(

@@ -16,7 +16,6 @@ the dependency's name only, so a difference there is never a false alarm.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -27,12 +26,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
-
 from uvbake.errors import UvbakeError
+from uvbake.load import tomlfile
 from uvbake.uvlock import entries as le
 from uvbake.uvlock.lock import RELOCK, Lock, LockedPackage
 
@@ -188,8 +183,8 @@ def _member(
     if not written or (isinstance(dynamic, list) and DYNAMIC.intersection(dynamic)):
         return None  # declarations unknown here: a lock not from uv, or a build computes them
     try:
-        recorded = tomllib.loads(package.metadata).get("package", {}).get("metadata", {})
-    except tomllib.TOMLDecodeError:
+        recorded = tomlfile.loads(package.metadata).get("package", {}).get("metadata", {})
+    except tomlfile.TOMLDecodeError:
         return None
     lowering = le.Lowering(root, member, paths, le.sources(member.data, root_data), root_data)
     try:
