@@ -17,8 +17,9 @@ from uvbake.plan.wheels import Pin, Target
 from uvbake.scan import Scan, discovery
 from uvbake.scan.declared import DeclaredFunction, ship
 from uvbake.scan.discovery import AppSource
-from uvbake.uvlock.closure import marker_environment, runtime_closure, split_packages
+from uvbake.uvlock.closure import runtime_closure, split_packages
 from uvbake.uvlock.lock import LockedPackage, git_packages, local_packages
+from uvbake.uvlock.markers import marker_environment
 
 Role = roles.Role
 

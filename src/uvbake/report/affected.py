@@ -14,8 +14,9 @@ from uvbake.load.workspace import Member
 from uvbake.names import BAKE_FILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from uvbake.plan.planner import Plan, ServicePlan
 from uvbake.render.stages import stage_digests
-from uvbake.uvlock.closure import marker_environment, split_closure
+from uvbake.uvlock.closure import split_closure
 from uvbake.uvlock.lock import Lock
+from uvbake.uvlock.markers import marker_environment
 
 LOCKFILE = "uv.lock"
 # Files at the workspace root that every image depends on (with the bake file, whatever its

@@ -18,17 +18,19 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from uvbake.uvlock import markers
+
 TREES = ("editable", "virtual", "directory", "path")
 # Interpreters and platforms over which two markers must agree to be the same marker.
 PYTHONS = tuple(f"3.{minor}.{patch}" for minor in range(6, 17) for patch in (0, 1, 2, 5, 99))
-PLATFORMS = (
-    ("linux", "Linux", "posix", "x86_64"),
-    ("linux", "Linux", "posix", "aarch64"),
+PLATFORMS: tuple[markers.Platform, ...] = (
+    markers.linux("x86_64"),
+    markers.linux("aarch64"),
     ("win32", "Windows", "nt", "AMD64"),
     ("darwin", "Darwin", "posix", "arm64"),
     ("darwin", "Darwin", "posix", "x86_64"),
 )
-IMPLEMENTATIONS = (("cpython", "CPython"), ("pypy", "PyPy"))
+IMPLEMENTATIONS: tuple[markers.Implementation, ...] = (markers.CPYTHON, ("pypy", "PyPy"))
 
 Pythons = tuple[str, ...]
 
@@ -101,21 +103,9 @@ def environments(extras: tuple[str, ...], pythons: Pythons) -> Iterator[dict[str
     for python, platform, impl, extra in itertools.product(
         pythons, PLATFORMS, IMPLEMENTATIONS, ("", *extras)
     ):
-        sys_platform, system, os_name, machine = platform
-        yield {
-            "python_version": ".".join(python.split(".")[:2]),
-            "python_full_version": python,
-            "implementation_version": python,
-            "sys_platform": sys_platform,
-            "platform_system": system,
-            "os_name": os_name,
-            "platform_machine": machine,
-            "implementation_name": impl[0],
-            "platform_python_implementation": impl[1],
-            "platform_release": "",
-            "platform_version": "",
-            "extra": extra,
-        }
+        yield markers.environment(
+            python=python, platform=platform, implementation=impl, extra=extra
+        )
 
 
 def _from(source: tuple[str, ...]) -> str:
