@@ -13,9 +13,9 @@ from uvbake.errors import UvbakeError
 from uvbake.load.tomlfile import read_toml
 from uvbake.load.workspace import Member, Workspace, load_member
 from uvbake.scan import discovery
-from uvbake.uvlock.lock import LockedPackage
+from uvbake.uvlock.lock import LockedPackage, SourceKind
 
-FOLDER_SOURCES = ("editable", "directory")
+FOLDER_SOURCES = (SourceKind.EDITABLE, SourceKind.DIRECTORY)
 
 
 def _outside(path: str) -> bool:
