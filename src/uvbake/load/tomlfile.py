@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def parse_toml_text(
         raise UvbakeError(display, f"is not valid TOML ({exc})", "fix the syntax") from None
 
 
-def table(data: dict[str, Any], dotted: str) -> dict[str, Any]:
+def table(data: Mapping[str, Any], dotted: str) -> dict[str, Any]:
     """The nested table at `dotted` ("tool.uv.workspace"), or {} when any part is absent."""
     node: Any = data
     for key in dotted.split("."):
