@@ -233,10 +233,10 @@ def recorded(raw: Any, members: Collection[str], *, where: str, what: str) -> li
             if isinstance(item.get(kind), str):
                 path = PurePosixPath(item[kind]).as_posix()
                 source = Tree(path, _role(kind, path, members))
-        if isinstance(item.get("git"), str):
-            source = git_source(item["git"], item.get("subdirectory"))
-        if isinstance(item.get("url"), str):
-            source = Url(item["url"], str(item.get("subdirectory") or ""))
+        if isinstance(item.get(SourceKind.GIT), str):
+            source = git_source(item[SourceKind.GIT], item.get("subdirectory"))
+        if isinstance(item.get(SourceKind.URL), str):
+            source = Url(item[SourceKind.URL], str(item.get("subdirectory") or ""))
         if isinstance(item.get("index"), str):
             source = Index(item["index"].rstrip("/"))
         text = name + (f"[{','.join(sorted(extras))}]" if extras else "") + str(spec)
