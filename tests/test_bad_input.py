@@ -1035,6 +1035,28 @@ LAYOUT_CASES: list[tuple[str, Change, str]] = [
         f"uv.lock: is out of date: {LAYOUT_TEXT} declares in dependency group 'dev' idna where "
         f"uv.lock has nothing; {RELOCK}",
     ),
+    # Tables uv would not read either: named, not passed over as fresh.
+    (
+        "real-lock-group-holds-a-table",
+        append(LAYOUT_TEXT, '\n[dependency-groups]\ndev = [{ name = "idna" }]\n'),
+        f"{LAYOUT_TEXT}: [dependency-groups] dev holds {{'name': 'idna'}}; list requirements "
+        'and { include-group = "NAME" } tables only',
+    ),
+    (
+        "real-lock-group-includes-itself",
+        append(LAYOUT_TEXT, '\n[dependency-groups]\ndev = [{ include-group = "dev" }]\n'),
+        f"{LAYOUT_TEXT}: [dependency-groups] dev includes itself; drop the include-group of the "
+        "loop",
+    ),
+    (
+        "real-lock-metadata-malformed",
+        edit(
+            "uv.lock",
+            'requires-dist = [{ name = "attrs", specifier = ">=23" }]',
+            'requires-dist = [{ name = "attrs", specifier = ">=23" }]\nrequires-dev = []',
+        ),
+        f"uv.lock: [package.metadata] of 'acme-text' requires-dev is not a table; {RELOCK}",
+    ),
     (
         "real-lock-workspace-source-dropped",
         edit(LAYOUT_NOTIFY, "acme-text = { workspace = true }\n", ""),

@@ -4,28 +4,23 @@ file refuses an unknown CACHE value."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 from helpers import bake_blocks, seed_workspace
+from uvbake import tomlfile
 from uvbake.api import generated_files
 from uvbake.errors import UvbakeError
 from uvbake.load import config
-from uvbake.render.files import BAKEFILE
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from uvbake.names import BAKE_FILE
 
 KEYS = {**config.ROOT_KEYS, **config.MEMBER_KEYS}
 
 
 @pytest.mark.parametrize("key", sorted(KEYS))
 def test_every_key_has_an_example_that_is_valid(key: str) -> None:
-    example = tomllib.loads(config.EXAMPLES[key])
+    example = tomlfile.loads(config.EXAMPLES[key])
     assert list(example) == [key]
     assert config.validate(example, keys=KEYS, where="pyproject.toml") == example
 
@@ -43,7 +38,7 @@ def test_every_key_has_an_example_that_is_valid(key: str) -> None:
     ],
 )
 def test_a_wrong_type_names_what_was_found(value: str, found: str) -> None:
-    raw = tomllib.loads(f"native-builds = {value}")
+    raw = tomlfile.loads(f"native-builds = {value}")
     with pytest.raises(UvbakeError) as error:
         config.validate(raw, keys=KEYS, where="pyproject.toml")
     assert error.value.line() == (
@@ -65,7 +60,7 @@ def test_toml_types() -> None:
 
 def test_an_unknown_cache_value_stops_the_bake(tmp_path: Path) -> None:
     _, files = generated_files(seed_workspace(tmp_path))
-    for name, target in bake_blocks(files[BAKEFILE], "target").items():
+    for name, target in bake_blocks(files[BAKE_FILE], "target").items():
         if "cache-from" not in target:
             continue
         expr = str(target["cache-from"])

@@ -10,7 +10,7 @@ from pathlib import Path
 from helpers import build_tree, uv_lock, uvbake, wheel
 from helpers import pyproject as _pyproject
 from uvbake.api import generated_files, planned
-from uvbake.render.files import DOCKERFILE
+from uvbake.names import DOCKERFILE
 
 HANDLER = "def lambda_handler(event, context):\n    return {'ok': True}\n"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from helpers import build_tree, seed_workspace, uvbake
 from uvbake.api import generated_files
-from uvbake.render.files import DOCKERIGNORE
+from uvbake.names import DOCKERIGNORE
 
 OVERRIDABLE = ["**/.env", "**/.env.*", "**/tests", "**/test"]
 ALWAYS = ["**/.git", "**/.venv", "**/venv", "**/__pycache__", "**/*.py[cod]"]

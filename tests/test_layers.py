@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from uvbake.names import layer_stage
 from uvbake.plan.layers import partition
 from uvbake.plan.wheels import Pin, Target
 
@@ -36,7 +37,7 @@ def test_pins_are_grouped_by_who_needs_them_widest_first() -> None:
         (("a",), ["only-a"], True),
         (("c",), ["sdist"], False),
     ]
-    assert [x.name for x in layers] == [f"uvbake.layer-{n}" for n in range(1, 6)]
+    assert [x.name for x in layers] == [layer_stage(n) for n in range(1, 6)]
     assert {s: [x.name for x in found] for s, found in images.items()} == {
         "a": ["uvbake.layer-1", "uvbake.layer-2", "uvbake.layer-4"],
         "b": ["uvbake.layer-1", "uvbake.layer-2", "uvbake.layer-3"],

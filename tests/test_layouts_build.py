@@ -29,8 +29,8 @@ from helpers import (
 )
 from uvbake.api import generated_files, planned
 from uvbake.errors import UvbakeError
+from uvbake.names import BAKE_FILE, DOCKERFILE
 from uvbake.plan.planner import Plan, ServicePlan
-from uvbake.render.files import BAKEFILE, DOCKERFILE
 from uvbake.report.affected import affected
 from uvbake.report.findings import undeclared_imports
 
@@ -146,7 +146,7 @@ def test_layouts_plan(tmp_path: Path) -> None:
 
 def test_layouts_generated_files_match_golden(tmp_path: Path) -> None:
     _, files = generated_files(layouts_workspace(tmp_path))
-    for name in (DOCKERFILE, BAKEFILE):
+    for name in (DOCKERFILE, BAKE_FILE):
         golden = GOLDEN / f"layouts.{name}"
         if os.environ.get("UVBAKE_UPDATE_GOLDEN"):
             golden.write_text(files[name], encoding="utf-8")
@@ -249,7 +249,7 @@ def test_virtual_service_on_a_deep_path(tmp_path: Path) -> None:
         "COPY --link --from=svc-acme-ledger.app /uvbake/out/ /\n"
         'CMD ["acme.ledger.main.handler"]\n'
     )
-    target = bake_blocks(files[BAKEFILE], "target")["acme-ledger"]
+    target = bake_blocks(files[BAKE_FILE], "target")["acme-ledger"]
     assert target["target"] == "svc-acme-ledger"
     assert target["labels"] == {
         "dev.uvbake.handler": "acme.ledger.main.handler",
@@ -664,7 +664,7 @@ def test_service_needed_by_another_is_installed_there_and_keeps_its_image(tmp_pa
     ]
     assert [lib.folder for lib in worker.libraries if lib.install] == ["services/common/log"]
     assert "FROM uvbake.builder-native AS uvbake.lib-worker" in files[DOCKERFILE]
-    assert set(bake_blocks(files[BAKEFILE], "group")["default"]["targets"]) == {"api", "worker"}
+    assert set(bake_blocks(files[BAKE_FILE], "group")["default"]["targets"]) == {"api", "worker"}
 
 
 # ---- sources no image build can install

@@ -30,8 +30,8 @@ from helpers import (
 from uvbake.api import generated_files, planned
 from uvbake.errors import UvbakeError
 from uvbake.load.workspace import Index, load
+from uvbake.names import BAKE_FILE
 from uvbake.plan.planner import plan
-from uvbake.render.files import BAKEFILE
 from uvbake.scan import scan
 from uvbake.uvlock.lock import git_packages, index_urls, local_packages
 
@@ -476,7 +476,7 @@ def test_dynamic_version(
     ws = load(tmp_path)
     assert [(m.name, m.version) for m in ws.members] == [("api", version)]
     _, files = generated_files(tmp_path)
-    labels = bake_blocks(files[BAKEFILE], "target")["api"]["labels"]
+    labels = bake_blocks(files[BAKE_FILE], "target")["api"]["labels"]
     assert labels == {
         "dev.uvbake.handler": "api.main.handler",
         "dev.uvbake.member": "services/api",
@@ -674,7 +674,7 @@ def test_large_workspace(tmp_path: Path) -> None:
     assert {s.name: [layer.name for layer in s.layers] for s in result.services} == {
         name: ["uvbake.layer-1"] for name in names
     }
-    assert bake_blocks(files[BAKEFILE], "group")["default"]["targets"] == names
+    assert bake_blocks(files[BAKE_FILE], "group")["default"]["targets"] == names
 
 
 @pytest.mark.parametrize(

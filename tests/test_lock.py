@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from uvbake.errors import UvbakeError
-from uvbake.load.tomlfile import tomllib
-from uvbake.uvlock.lock import UNREAD, load_lock
+from uvbake.tomlfile import tomllib
+from uvbake.uvlock.lock import UNREAD, SourceKind, load_lock
 
 TESTS = Path(__file__).parent
 LOCKS = [
@@ -41,3 +41,20 @@ def test_lock_errors_name_the_line_of_the_file_as_it_is(tmp_path: Path) -> None:
     with pytest.raises(UvbakeError) as caught:
         load_lock(path, display="uv.lock")
     assert f"(at line {last_wheel + 3}, column 10)" in caught.value.line()
+
+
+def test_every_source_is_typed_and_an_unknown_one_is_an_error(tmp_path: Path) -> None:
+    lock = load_lock(LOCKS[1], display="uv.lock")
+    assert {p.source_kind for p in lock.packages} <= set(SourceKind)
+    assert {SourceKind.REGISTRY, SourceKind.EDITABLE, SourceKind.VIRTUAL} <= {
+        p.source_kind for p in lock.packages
+    }
+    text = LOCKS[1].read_text(encoding="utf-8")
+    path = tmp_path / "uv.lock"
+    path.write_text(text.replace('source = { virtual = "', 'source = { vendored = "', 1))
+    with pytest.raises(UvbakeError) as caught:
+        load_lock(path, display="uv.lock")
+    assert caught.value.line() == (
+        "uv.lock: package 'acme-text' has an unknown source 'vendored'; "
+        "run `uv lock` in the workspace root"
+    )

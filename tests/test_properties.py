@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 from helpers import HANDLER, bake_blocks, build_tree, lock_text, member_lock, root_pyproject
 from uvbake.api import generated_files
 from uvbake.errors import UvbakeError
-from uvbake.render.files import BAKEFILE
+from uvbake.names import BAKE_FILE
 
 # PEP 508 project names: letters and digits, with . _ - inside.
 NAMES = st.from_regex(r"[A-Za-z][A-Za-z0-9._-]{0,20}[A-Za-z0-9]", fullmatch=True)
@@ -64,11 +64,11 @@ def test_bake_file_parses_and_targets_are_the_services(
                 generated_files(root)
             return
         _, files = generated_files(root)
-    targets = bake_blocks(files[BAKEFILE], "target")
+    targets = bake_blocks(files[BAKE_FILE], "target")
     services = {name for name in targets if name != "_uvbake"}
     services -= {f"docker-metadata-action-{name}" for name in spec}
     assert services == set(spec)
-    groups = bake_blocks(files[BAKEFILE], "group")
+    groups = bake_blocks(files[BAKE_FILE], "group")
     assert sorted(groups["default"]["targets"]) == sorted(spec)  # type: ignore[arg-type]
     for name, (_, description) in spec.items():
         labels = targets[name]["labels"]

@@ -18,7 +18,7 @@ from gitrepo import git, init_repo
 from helpers import bake_blocks, build_tree, uv_lock, uvbake, wheel
 from helpers import pyproject as _pyproject
 from uvbake.api import generated_files
-from uvbake.render.files import BAKEFILE, DOCKERFILE
+from uvbake.names import BAKE_FILE, DOCKERFILE
 
 LAMBDA = "def lambda_handler(event, context):\n    return {'ok': True}\n"
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
@@ -182,8 +182,8 @@ def test_services_handlers_and_targets_by_convention(lambdas_root: Path) -> None
 
 def test_bake_targets_and_stages_by_convention(lambdas_root: Path) -> None:
     _, files = generated_files(lambdas_root)
-    targets = bake_blocks(files[BAKEFILE], "target")
-    groups = bake_blocks(files[BAKEFILE], "group")
+    targets = bake_blocks(files[BAKE_FILE], "target")
+    groups = bake_blocks(files[BAKE_FILE], "group")
     images = ["deep", "flat", "indexer", "multi-api", "multi-report", "multi-sweeper", "srcpkg"]
     assert sorted(groups) == ["default", "multi", "release"]
     assert sorted(groups["default"]["targets"]) == images  # type: ignore[arg-type]
@@ -300,7 +300,7 @@ def test_several_handlers_are_listed_with_the_line_that_picks(tmp_path: Path) ->
     with (root / "functions/jobs/pyproject.toml").open("a", encoding="utf-8") as handle:
         handle.write("\n[tool.uvbake]\n" + jobs["fix"].split(" in [tool.uvbake]")[0] + "\n")
     _, files = generated_files(root)
-    groups = bake_blocks(files[BAKEFILE], "group")
+    groups = bake_blocks(files[BAKE_FILE], "group")
     assert groups["jobs"]["targets"] == ["jobs-create", "jobs-delete"]
     assert groups["default"]["targets"] == ["jobs-create", "jobs-delete", "one"]
 
@@ -386,7 +386,7 @@ def test_service_on_a_user_base_stage(tmp_path: Path) -> None:
     )
     locked(root, tmp_path)
     _, files = generated_files(root)
-    targets = bake_blocks(files[BAKEFILE], "target")
+    targets = bake_blocks(files[BAKE_FILE], "target")
     assert targets["uvbake-base-scraper"] == {
         "description": "The stage scraper starts from "
         "(functions/scraper/docker/scraper.base.Dockerfile)",

@@ -13,7 +13,8 @@ from helpers import (
     seed_workspace,
 )
 from uvbake.api import generated_files
-from uvbake.render.files import BAKEFILE, DOCKERFILE, hcl_string
+from uvbake.names import BAKE_FILE, DOCKERFILE
+from uvbake.render.files import hcl_string
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -29,7 +30,7 @@ def test_generated_files_match_golden(tmp_path: Path) -> None:
 
 def test_bake_file_parses_and_has_one_target_per_service(tmp_path: Path) -> None:
     _, files = generated_files(seed_workspace(tmp_path))
-    targets = bake_blocks(files[BAKEFILE], "target")
+    targets = bake_blocks(files[BAKE_FILE], "target")
     assert set(targets) == {
         "_uvbake",
         "api",
@@ -37,7 +38,7 @@ def test_bake_file_parses_and_has_one_target_per_service(tmp_path: Path) -> None
         "docker-metadata-action-api",
         "docker-metadata-action-worker",
     }
-    groups = bake_blocks(files[BAKEFILE], "group")
+    groups = bake_blocks(files[BAKE_FILE], "group")
     assert groups["default"]["targets"] == ["api", "worker"]
     assert groups["release"]["targets"] == ["api", "worker"]
     assert targets["api"]["target"] == "svc-api"
@@ -53,7 +54,7 @@ def test_bake_file_parses_and_has_one_target_per_service(tmp_path: Path) -> None
         "type=provenance,disabled=true",
         "type=sbom,disabled=true",
     ]
-    assert set(bake_blocks(files[BAKEFILE], "variable")) == {
+    assert set(bake_blocks(files[BAKE_FILE], "variable")) == {
         "REGISTRY",
         "TAG",
         "PLATFORM",
@@ -81,8 +82,8 @@ def evaluate(expr: object, **variables: str) -> list[str]:
 
 def test_cache_presets_follow_the_cache_variable(tmp_path: Path) -> None:
     _, files = generated_files(seed_workspace(tmp_path))
-    api = bake_blocks(files[BAKEFILE], "target")["api"]
-    assert bake_blocks(files[BAKEFILE], "variable")["CACHE"] == {"default": ""}
+    api = bake_blocks(files[BAKE_FILE], "target")["api"]
+    assert bake_blocks(files[BAKE_FILE], "variable")["CACHE"] == {"default": ""}
     env = {"REGISTRY": "123.dkr.ecr.eu-west-1.amazonaws.com"}
     assert evaluate(api["cache-from"], CACHE="", **env) == []
     assert evaluate(api["cache-to"], CACHE="", **env) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from uvbake import api
+from uvbake import api, git
 from uvbake.commands.files import write_or_check
 from uvbake.console import Console
 
@@ -14,7 +14,7 @@ def github(*, root: Path, check: bool, force: bool = False, console: Console | N
     from uvbake.render import workflow
 
     the_plan = api.planned(root, console=console)
-    top, workdir = workflow.repository(root)
+    top, workdir = git.top(root)
     files = workflow.render_files(the_plan, workdir=workdir)
     return write_or_check(
         root=top, files=files, check=check, command="ci github", console=console, force=force

@@ -23,7 +23,7 @@ from pathlib import Path
 from uvbake import api
 from uvbake.console import Console
 from uvbake.errors import UvbakeError
-from uvbake.load.config import DEFAULT_BAKE_FILE
+from uvbake.names import BAKE_FILE
 from uvbake.plan.planner import Plan
 from uvbake.report import verify as report
 
@@ -142,7 +142,7 @@ def _bake_file_args(root: Path, the_plan: Plan) -> tuple[str, ...]:
     if not (root / name).is_file():
         fix = "run `uvbake generate`, then `docker buildx bake --load`"
         raise UvbakeError(root / name, "does not exist", fix)
-    return () if name == DEFAULT_BAKE_FILE else ("-f", name)
+    return () if name == BAKE_FILE else ("-f", name)
 
 
 def _docker(*args: str, timeout: float = DOCKER_TIMEOUT, cwd: Path | None = None) -> str:
@@ -180,7 +180,7 @@ def _images(
 ) -> dict[str, report.Image]:
     """Each target's first tag and platform, as `docker buildx bake --print` resolves them."""
     names = [t for t, _ in chosen]
-    where = bake_args[-1] if bake_args else DEFAULT_BAKE_FILE
+    where = bake_args[-1] if bake_args else BAKE_FILE
     try:
         printed = _docker("buildx", "bake", *bake_args, "--print", *names, cwd=root)
     except subprocess.CalledProcessError as exc:

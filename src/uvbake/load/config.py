@@ -12,6 +12,7 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from uvbake import names
 from uvbake.errors import UvbakeError, one_line
 
 DEFAULT_SERVICES = ("services/*",)
@@ -32,7 +33,6 @@ HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
 # A function's name: the bake target of a member's function is "<service>-<function>".
 FUNCTION_NAME = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?")
 DEFAULT_REGISTRY = "local"
-DEFAULT_BAKE_FILE = "docker-bake.hcl"
 BAKE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.hcl")
 # Third-party layers per image at most; past it an image's smallest ones are merged.
 DEFAULT_MAX_LAYERS = 16
@@ -187,7 +187,7 @@ class Settings:
     # Where `python` comes from: pyproject.toml, .python-version or uv.lock (requires-python).
     python_from: str = "pyproject.toml"
     # The generated bake file's name, in the workspace root.
-    bake_file: str = DEFAULT_BAKE_FILE
+    bake_file: str = names.BAKE_FILE
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,7 @@ def settings(
     python, python_from = _python(raw, python_version_file, requires_python)
     return Settings(
         python_from=python_from,
-        bake_file=raw.get("bake-file", DEFAULT_BAKE_FILE),
+        bake_file=raw.get("bake-file", names.BAKE_FILE),
         services=tuple(raw.get("services", DEFAULT_SERVICES)),
         libraries=tuple(raw.get("libraries", DEFAULT_LIBRARIES)),
         python=python,

@@ -10,7 +10,7 @@ from typing import Any
 
 from uvbake.errors import UvbakeError, one_line
 from uvbake.load import globs
-from uvbake.uvlock.lock import RELOCK, Lock
+from uvbake.uvlock.lock import RELOCK, Lock, SourceKind
 
 
 def _linked_folder(root: Path, path: Path, pattern: str, *, where: str) -> bool:
@@ -148,7 +148,7 @@ def missing_members(root: Path, lock: Lock, names: set[str], *, globbed: Globbed
     """Compare uv.lock's members with the checkout's; return {name: folder} of the locked
     members whose folders are missing from the checkout."""
     locked = set(lock.members) or {
-        p.name for p in lock.packages if p.source_kind in ("editable", "virtual")
+        p.name for p in lock.packages if p.source_kind in (SourceKind.EDITABLE, SourceKind.VIRTUAL)
     }
     missing: dict[str, str] = {}
     for name in sorted(locked - names):

@@ -4,15 +4,10 @@ pyproject.toml), then the nearest folder at or above it whose pyproject.toml has
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
-
+from uvbake import tomlfile
 from uvbake.load import globs
 
 BROKEN: dict[str, Any] = {}
@@ -25,8 +20,8 @@ def _workspace(folder: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomlfile.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomlfile.TOMLDecodeError):
         return BROKEN
     table = data.get("tool", {}).get("uv", {}).get("workspace")
     return table if isinstance(table, dict) else None

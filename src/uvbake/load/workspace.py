@@ -16,9 +16,16 @@ from packaging.utils import canonicalize_name
 
 from uvbake.errors import UvbakeError, one_line
 from uvbake.load import config, member_folders
-from uvbake.load.tomlfile import read_toml, table
+from uvbake.tomlfile import read_toml, table
 from uvbake.uvlock import freshness as lockcheck
-from uvbake.uvlock.lock import Lock, LockedPackage, index_urls, load_lock
+from uvbake.uvlock.lock import (
+    PROJECT_KINDS,
+    Lock,
+    LockedPackage,
+    SourceKind,
+    index_urls,
+    load_lock,
+)
 
 ROOT = PurePosixPath(".")
 # Build requirements that take a project's version from git; both read
@@ -346,7 +353,7 @@ def _with_locked_version(member: Member, lock: Lock) -> Member:
     versions = [
         p.version
         for p in lock.candidates(member.name)
-        if p.version and p.source_kind in ("editable", "virtual", "directory")
+        if p.version and p.source_kind in PROJECT_KINDS
     ]
     return replace(member, version=versions[0]) if versions else member
 
@@ -363,7 +370,7 @@ def _check_workspace_sources(members: dict[str, Member], *, missing: set[str]) -
                 )
 
 
-FOLDER_SOURCES = ("editable", "directory")
+FOLDER_SOURCES = (SourceKind.EDITABLE, SourceKind.DIRECTORY)
 
 
 def outside_workspace(path: str) -> bool:

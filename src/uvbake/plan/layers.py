@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from uvbake.load.workspace import Index
+from uvbake.names import layer_stage
 from uvbake.plan.wheels import Pin, Target
 
 
@@ -80,7 +81,7 @@ def partition(
     for service, own in per_service.items():
         per_service[service] = _capped(service, own, max_layers=max_layers)
     used = sorted({p for own in per_service.values() for p in own}, key=_Part.key)
-    names = {part: f"uvbake.layer-{n}" for n, part in enumerate(used, start=1)}
+    names = {part: layer_stage(n) for n, part in enumerate(used, start=1)}
     layers = {
         part: Layer(
             name=names[part],

@@ -18,8 +18,9 @@ from uvbake.plan.wheels import Pin, Target
 from uvbake.scan import Scan
 from uvbake.scan.declared import DeclaredFunction
 from uvbake.scan.tree import Tree
-from uvbake.uvlock.closure import marker_environment, runtime_closure, split_packages
-from uvbake.uvlock.lock import LockedPackage, git_packages, local_packages
+from uvbake.uvlock.closure import runtime_closure, split_packages
+from uvbake.uvlock.lock import LockedPackage, SourceKind, git_packages, local_packages
+from uvbake.uvlock.markers import marker_environment
 
 Role = roles.Role
 
@@ -236,7 +237,7 @@ def _check_installable(
     local = [p for p in packages if p.name in members]
     third = [p for p in packages if p.name not in members]
     for package in git_packages(third)[:1]:
-        url = package.source["git"].split("#", 1)[0]
+        url = package.source[SourceKind.GIT].split("#", 1)[0]
         raise UvbakeError(
             pathdeps.direct_dependent(ws, local, package),
             f"service '{service.name}' needs '{package.name}' from git ({url}), which the "
@@ -247,7 +248,7 @@ def _check_installable(
     for package in local_packages(third)[:1]:
         kind = package.source_kind
         where = package.source[kind]
-        what = f"the local index folder '{where}'" if kind == "registry" else f"'{where}'"
+        what = f"the local index folder '{where}'" if kind == SourceKind.REGISTRY else f"'{where}'"
         raise UvbakeError(
             pathdeps.direct_dependent(ws, local, package),
             f"service '{service.name}' needs '{package.name}' from {what}, which the image "

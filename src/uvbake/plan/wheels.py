@@ -13,7 +13,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from uvbake.errors import UvbakeError
 from uvbake.load.config import MACHINES
-from uvbake.uvlock.lock import RELOCK, LockedFile, LockedPackage
+from uvbake.uvlock.lock import RELOCK, LockedFile, LockedPackage, SourceKind
 
 # The manylinux levels uv's --python-platform names (aarch64-manylinux_2_17 ... _2_40).
 UV_MANYLINUX = (17, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40)
@@ -121,7 +121,7 @@ def fitting(wheels: Iterable[LockedFile], target: Target, *, glibc_minor: int) -
 def pin(package: LockedPackage, target: Target, *, glibc_from: str) -> Pin:
     """How `package` installs on `target`. `glibc_from` names where the target's glibc is set,
     for the error when no locked file can install it."""
-    url = package.source.get("url") if package.source_kind == "url" else None
+    url = package.source.get(SourceKind.URL) if package.source_kind == SourceKind.URL else None
     name, version = package.name, package.version or ""
     cross = fitting(package.wheels, target, glibc_minor=target.uv_glibc_minor)
     if cross:

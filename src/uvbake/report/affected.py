@@ -1,31 +1,28 @@
-"""Which services' images change between a git revision and the working tree.
-
-`changed_paths` and `lock_at` read git; `affected` is pure: a plan, the changed paths and the
-lock at the revision in, the names of the affected services out.
-"""
+"""Which services' images change between a git revision and the working tree, told from
+what git answered (`uvbake.git`; `commands.affected.changes_since` asks it): a plan, the changed
+paths and the lock at the revision in, the names of the affected services out."""
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from uvbake.errors import UvbakeError
 from uvbake.load.config import MACHINES
 from uvbake.load.workspace import Member
+from uvbake.names import BAKE_FILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from uvbake.plan.planner import Plan, ServicePlan
-from uvbake.render.files import BAKEFILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from uvbake.render.stages import stage_digests
-from uvbake.uvlock.closure import marker_environment, split_closure
-from uvbake.uvlock.lock import Lock, load_lock
+from uvbake.uvlock.closure import split_closure
+from uvbake.uvlock.lock import Lock
+from uvbake.uvlock.markers import marker_environment
 
 LOCKFILE = "uv.lock"
 # Files at the workspace root that every image depends on (with the bake file, whatever its
 # name, and .dockerignore, which the generated one copies in). The Dockerfile changes with
 # every lock change (it holds the pins), so a change of it is weighed stage by stage instead.
-EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKEFILE, DOCKERIGNORE})
+EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKE_FILE, DOCKERIGNORE})
 
 
 @dataclass(frozen=True)
@@ -42,108 +39,9 @@ class Since:
     old_bake: str | None = None
 
 
-def _git(root: Path, *args: str, ref: str, bad: str = "") -> str:
-    if not root.is_dir():
-        raise UvbakeError(root, "is not a folder", "pass the workspace root with --root")
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, encoding="utf-8", errors="replace"
-        )
-    except FileNotFoundError:
-        raise UvbakeError(root, "git is not installed", "install git") from None
-    except OSError as exc:
-        raise UvbakeError(root, f"cannot run git ({exc.strerror})", "check the folder") from None
-    if done.returncode != 0:
-        message = (done.stderr.strip().splitlines() or ["git failed"])[-1]
-        if "not a git repository" in message:
-            raise UvbakeError(root, "is not inside a git repository", "run uvbake in a git clone")
-        raise UvbakeError(
-            f"--since {ref}", bad or f"git {args[0]} failed ({message})", "pass a commit or branch"
-        )
-    return done.stdout
-
-
-def _fields(text: str) -> list[str]:
-    return [f for f in text.split("\0") if f]
-
-
-def _name_status(text: str) -> list[str]:
-    """Paths of `git diff --name-status -z`: both sides of renames and copies."""
-    fields = _fields(text)
-    paths = []
-    i = 0
-    while i < len(fields):
-        status = fields[i]
-        width = 2 if status[:1] in ("R", "C") else 1
-        paths.extend(fields[i + 1 : i + 1 + width])
-        i += 1 + width
-    return paths
-
-
-def _relative(paths: Iterable[str], prefix: str) -> frozenset[str]:
+def relative(paths: Iterable[str], prefix: str) -> frozenset[str]:
     """Repository paths under `prefix` (the workspace folder), made relative to it."""
     return frozenset(p[len(prefix) :] for p in paths if p.startswith(prefix))
-
-
-def changed_paths(root: Path, ref: str) -> tuple[str, frozenset[str]]:
-    """(prefix of the workspace in the repository, changed paths relative to the workspace)."""
-    prefix = _git(root, "rev-parse", "--show-prefix", ref=ref).strip()
-    if not ref or ref.startswith("-"):
-        raise UvbakeError(f"--since {ref}", "is not a git revision", "pass a commit or branch")
-    bad = "names no commit in this repository"
-    _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", ref=ref, bad=bad)
-    options = ("--name-status", "-z", "-M", "--no-color", "--no-ext-diff", "--no-relative")
-    diff = _git(root, "diff", *options, ref, "--", ref=ref)
-    untracked = _git(
-        root, "ls-files", "--others", "--exclude-standard", "--full-name", "-z", ref=ref
-    )
-    return prefix, _relative([*_name_status(diff), *_fields(untracked)], prefix)
-
-
-def _show(root: Path, spec: str) -> bytes | None:
-    """A file as git has it at `spec` (REV:PATH), or None when it is not there."""
-    try:
-        done = subprocess.run(["git", "show", spec], cwd=root, capture_output=True)
-    except OSError as exc:
-        raise UvbakeError(root, f"cannot run git ({exc.strerror})", "install git") from None
-    return done.stdout if done.returncode == 0 else None
-
-
-def lock_at(root: Path, ref: str, *, prefix: str) -> Lock | None:
-    """The workspace's uv.lock as it was at `ref`, or None when it is missing or unreadable."""
-    spec = f"{ref}:{prefix}{LOCKFILE}"
-    old = _show(root, spec)
-    if old is None:
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / LOCKFILE
-        path.write_bytes(old)
-        try:
-            return load_lock(path, display=spec)
-        except UvbakeError:  # an unreadable old lock compares as a missing one: all changed
-            return None
-
-
-def since(root: Path, ref: str, *, bake_file: str = "docker-bake.hcl") -> Since:
-    prefix, paths = changed_paths(root, ref)
-    old = lock_at(root, ref, prefix=prefix) if LOCKFILE in paths else None
-    shown = _show(root, f"{ref}:{prefix}{bake_file}")
-    old_bake = shown.decode("utf-8", errors="replace") if shown is not None else None
-    if DOCKERFILE not in paths:
-        return Since(ref=ref, paths=paths, old_lock=old, old_bake=old_bake)
-    before = _show(root, f"{ref}:{prefix}{DOCKERFILE}")
-    try:
-        now = (root / DOCKERFILE).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        now = None
-    return Since(
-        ref=ref,
-        paths=paths,
-        old_lock=old,
-        old_dockerfile=before.decode("utf-8", errors="replace") if before is not None else None,
-        dockerfile=now,
-        old_bake=old_bake,
-    )
 
 
 def _third_party_at(

@@ -7,12 +7,10 @@ import re
 from dataclasses import dataclass
 
 from uvbake.load.workspace import Member
+from uvbake.names import HIDDEN_TARGET, METADATA_TARGET, OWN_TARGET_PREFIX, base_target, marked
 from uvbake.plan.planner import Plan
-from uvbake.render.files import METADATA_TARGET, base_target
-from uvbake.writer import MARK
 
 _TARGET = re.compile(r'^target "([^"]+)" \{', re.M)
-_HIDDEN = "_uvbake"
 
 
 @dataclass(frozen=True)
@@ -35,12 +33,13 @@ def targets(bake_text: str) -> list[str]:
     """The image targets of a bake file uvbake wrote, in order."""
     found = _TARGET.findall(bake_text)
     meta = {METADATA_TARGET.format(t) for t in found}
-    return [t for t in found if t != _HIDDEN and t not in meta and not t.startswith("uvbake-")]
+    own = (HIDDEN_TARGET, *meta)
+    return [t for t in found if t not in own and not t.startswith(OWN_TARGET_PREFIX)]
 
 
 def dropped(bake_text: str | None, plan: Plan) -> list[Dropped]:
     """Targets of the previous bake file (one uvbake wrote) that the plan builds no more."""
-    if not bake_text or MARK not in "".join(bake_text.splitlines(keepends=True)[:5]):
+    if not bake_text or not marked(bake_text):
         return []
     now = {t for s in plan.services for t, _ in s.targets}
     now |= {base_target(s.name) for s in plan.services}

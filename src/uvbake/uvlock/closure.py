@@ -1,5 +1,5 @@
 """A package's runtime closure in the lock graph, walked under the markers of one Lambda
-target environment, as `uv export --no-dev` sees it."""
+target environment (`markers.marker_environment`), as `uv export --no-dev` sees it."""
 
 from __future__ import annotations
 
@@ -10,24 +10,6 @@ from collections.abc import Container, Iterable
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 
 from uvbake.uvlock.lock import Lock, LockedPackage
-
-
-def marker_environment(*, machine: str, python: str) -> dict[str, str]:
-    """The PEP 508 marker values of a Lambda runtime: Linux on `machine`, CPython `python`."""
-    return {
-        "implementation_name": "cpython",
-        "implementation_version": f"{python}.0",
-        "os_name": "posix",
-        "platform_machine": machine,
-        "platform_python_implementation": "CPython",
-        "platform_release": "",
-        "platform_system": "Linux",
-        "platform_version": "",
-        "python_full_version": f"{python}.0",
-        "python_version": python,
-        "sys_platform": "linux",
-        "extra": "",
-    }
 
 
 def _applies(marker: str | None, env: dict[str, str]) -> bool:

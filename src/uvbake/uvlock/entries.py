@@ -10,27 +10,110 @@ import os
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-TREES = ("editable", "virtual", "directory", "path")
+from uvbake.tomlfile import table
+from uvbake.uvlock import markers
+from uvbake.uvlock.lock import RELOCK, TREE_KINDS, SourceKind
+
 # Interpreters and platforms over which two markers must agree to be the same marker.
 PYTHONS = tuple(f"3.{minor}.{patch}" for minor in range(6, 17) for patch in (0, 1, 2, 5, 99))
-PLATFORMS = (
-    ("linux", "Linux", "posix", "x86_64"),
-    ("linux", "Linux", "posix", "aarch64"),
+PLATFORMS: tuple[markers.Platform, ...] = (
+    markers.linux("x86_64"),
+    markers.linux("aarch64"),
     ("win32", "Windows", "nt", "AMD64"),
     ("darwin", "Darwin", "posix", "arm64"),
     ("darwin", "Darwin", "posix", "x86_64"),
 )
-IMPLEMENTATIONS = (("cpython", "CPython"), ("pypy", "PyPy"))
+IMPLEMENTATIONS: tuple[markers.Implementation, ...] = (markers.CPYTHON, ("pypy", "PyPy"))
 
 Pythons = tuple[str, ...]
+
+
+class Malformed(ValueError):
+    """A table of a pyproject.toml or of uv.lock that is not the shape uv reads (uv refuses
+    the file as well): `where` names the file, `problem` the table and what is wrong."""
+
+    def __init__(self, where: str, problem: str, fix: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+        self.fix = fix
+
+
+REQUIREMENTS = 'write it as a list of requirements, such as ["httpx>=0.27"]'
+
+
+# Where a requirement comes from, as uv.lock records it.
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The index uv picks: the only source (with Index) whose version bound uv records."""
+
+    def shown(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class Index:
+    url: str
+
+    def shown(self) -> str:
+        return f" (from index {self.url})"
+
+
+# A folder's role: a workspace member (whose own package decides how it installs), or a path
+# dependency installed editable or built.
+TreeRole = Literal["member", "editable", "built"]
+
+
+@dataclass(frozen=True)
+class Tree:
+    path: str  # from the workspace root
+    role: TreeRole
+
+    def shown(self) -> str:
+        return f" (from {self.path})"
+
+
+@dataclass(frozen=True)
+class Git:
+    repository: str  # without git+, the query and .git
+    ref: str  # rev=..., tag=..., branch=... or ""
+    subdirectory: str
+
+    def shown(self) -> str:
+        return f" (from {self.repository})"
+
+
+@dataclass(frozen=True)
+class Url:
+    url: str
+    subdirectory: str
+
+    def shown(self) -> str:
+        return f" (from {self.url})"
+
+
+@dataclass(frozen=True)
+class Loose:
+    """A source uvbake does not lower exactly (a direct URL, a list of sources, one on a
+    condition, the member's own extras): the requirement is compared by its name only."""
+
+    def shown(self) -> str:
+        return ""
+
+
+Source = Registry | Index | Tree | Git | Url | Loose
+REGISTRY = Registry()
+LOOSE = Loose()
 
 
 @dataclass(frozen=True)
@@ -45,7 +128,7 @@ class Declared:
 
 @dataclass(frozen=True)
 class Entry:
-    key: tuple[str, frozenset[str], SpecifierSet, tuple[str, ...]]
+    key: tuple[str, frozenset[str], SpecifierSet, Source]
     marker: str | None
     text: str
 
@@ -55,7 +138,7 @@ def compare(
 ) -> str:
     """ "" when both sides hold the same requirements, else what differs, briefly. Markers are
     compared as written first, and by their values only when that finds a difference."""
-    loose = {e.key[0] for e in [*declared, *recorded] if e.key[3] == ("loose",)}
+    loose = {e.key[0] for e in [*declared, *recorded] if isinstance(e.key[3], Loose)}
 
     def key(e: Entry, exact: bool) -> tuple[Any, ...]:
         if e.key[0] in loose:
@@ -92,7 +175,8 @@ def truth(marker: str | None, extras: tuple[str, ...], pythons: Pythons) -> tupl
     try:
         parsed = Marker(marker)
         values = tuple(parsed.evaluate(env) for env in environments(extras, pythons))
-    except Exception:  # an invalid or unknown marker: compared as written
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        # an invalid marker, or one on a value the grid does not hold: compared as written
         return marker
     return () if all(values) else values
 
@@ -101,87 +185,82 @@ def environments(extras: tuple[str, ...], pythons: Pythons) -> Iterator[dict[str
     for python, platform, impl, extra in itertools.product(
         pythons, PLATFORMS, IMPLEMENTATIONS, ("", *extras)
     ):
-        sys_platform, system, os_name, machine = platform
-        yield {
-            "python_version": ".".join(python.split(".")[:2]),
-            "python_full_version": python,
-            "implementation_version": python,
-            "sys_platform": sys_platform,
-            "platform_system": system,
-            "os_name": os_name,
-            "platform_machine": machine,
-            "implementation_name": impl[0],
-            "platform_python_implementation": impl[1],
-            "platform_release": "",
-            "platform_version": "",
-            "extra": extra,
-        }
+        yield markers.environment(
+            python=python, platform=platform, implementation=impl, extra=extra
+        )
 
 
-def _from(source: tuple[str, ...]) -> str:
-    """Where a requirement comes from, as the messages show it (nothing for an index)."""
-    if source[0] in ("tree", "git", "url"):
-        return f" (from {source[1]})"
-    if source[0] == "index":
-        return f" (from index {source[1]})"
-    return ""
+def strings(value: Any, where: str, what: str, *, fix: str = RELOCK) -> list[str]:
+    """`value`, a list of strings; else Malformed naming `what`."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Malformed(where, f"{what} is not a list of strings", fix)
+    return value
 
 
-def tree_class(kind: str, path: str, members: Collection[str]) -> str:
-    """Editable or not; "member" for a workspace member, whose kind its own package decides."""
+def mapping(value: Any, where: str, what: str, *, fix: str = RELOCK) -> Mapping[str, Any]:
+    """`value`, a table; else Malformed naming `what`."""
+    if not isinstance(value, dict):
+        raise Malformed(where, f"{what} is not a table", fix)
+    return value
+
+
+def _role(kind: SourceKind, path: str, members: Collection[str]) -> TreeRole:
     if path in members:
         return "member"
-    return "editable" if kind == "editable" else "built"
+    return "editable" if kind is SourceKind.EDITABLE else "built"
 
 
-def recorded(raw: Any, members: Collection[str]) -> list[Entry]:
-    """uv.lock's records of requirements: tables with name, extras, specifier, marker and
-    at most one source key."""
+def recorded(raw: Any, members: Collection[str], *, where: str, what: str) -> list[Entry]:
+    """uv.lock's records of requirements (`what`, in the file `where`): tables with name,
+    extras, specifier, marker and at most one source key."""
     out = []
     for item in raw if isinstance(raw, list) else ():
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         name = canonicalize_name(item["name"])
-        extras = frozenset(canonicalize_name(e) for e in item.get("extras", []))
-        spec = SpecifierSet(item.get("specifier", ""))
-        source: tuple[str, ...] = ("registry",)
-        for kind in TREES:
+        shown = f"{what}: {name}"
+        extras = frozenset(
+            canonicalize_name(e) for e in strings(item.get("extras", []), where, f"{shown} extras")
+        )
+        specifier, marker = item.get("specifier", ""), item.get("marker")
+        if not isinstance(specifier, str) or not isinstance(marker, str | None):
+            raise Malformed(
+                where, f"{shown} has a specifier or marker that is not a string", RELOCK
+            )
+        spec = SpecifierSet(specifier)
+        source: Source = REGISTRY
+        for kind in TREE_KINDS:
             if isinstance(item.get(kind), str):
                 path = PurePosixPath(item[kind]).as_posix()
-                source = ("tree", path, tree_class(kind, path, members))
-        if isinstance(item.get("git"), str):
-            source = git_source(item["git"], item.get("subdirectory"))
-        if isinstance(item.get("url"), str):
-            source = ("url", item["url"], str(item.get("subdirectory") or ""))
+                source = Tree(path, _role(kind, path, members))
+        if isinstance(item.get(SourceKind.GIT), str):
+            source = git_source(item[SourceKind.GIT], item.get("subdirectory"))
+        if isinstance(item.get(SourceKind.URL), str):
+            source = Url(item[SourceKind.URL], str(item.get("subdirectory") or ""))
         if isinstance(item.get("index"), str):
-            source = ("index", item["index"].rstrip("/"))
-        marker = item.get("marker")
+            source = Index(item["index"].rstrip("/"))
         text = name + (f"[{','.join(sorted(extras))}]" if extras else "") + str(spec)
         text += f"; {marker}" if marker else ""
-        out.append(Entry((name, extras, spec, source), marker, text + _from(source)))
+        out.append(Entry((name, extras, spec, source), marker, text + source.shown()))
     return out
 
 
-def git_source(
-    url: str, subdirectory: Any = None, ref: tuple[str, str] | None = None
-) -> tuple[str, ...]:
-    """A git source as (git, repository, ref, subdirectory), however it is spelled."""
+def git_source(url: str, subdirectory: Any = None, ref: tuple[str, str] | None = None) -> Git:
+    """A git source, however it is spelled."""
     parts = urlsplit(url.removeprefix("git+"))
     query = dict(parse_qsl(parts.query))
     base = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/").removesuffix(".git")
     if ref is None:
         ref = next(((k, query[k]) for k in ("rev", "tag", "branch") if k in query), ("", ""))
     sub = str(subdirectory or query.get("subdirectory", ""))
-    return ("git", base, f"{ref[0]}={ref[1]}" if ref[1] else "", sub)
+    return Git(base, f"{ref[0]}={ref[1]}" if ref[1] else "", sub)
 
 
 def sources(data: Mapping[str, Any], root_data: Mapping[str, Any]) -> dict[str, Any]:
     """[tool.uv.sources] of the workspace root, overridden by the member's own."""
     out: dict[str, Any] = {}
-    for table in (root_data, data):
-        sources = table.get("tool", {}).get("uv", {}).get("sources", {})
-        if isinstance(sources, dict):
-            out.update({canonicalize_name(k): v for k, v in sources.items()})
+    for scope in (root_data, data):
+        out.update({canonicalize_name(k): v for k, v in table(scope, "tool.uv.sources").items()})
     return out
 
 
@@ -202,45 +281,46 @@ class Lowering:
         source = self.source(name, req)
         extras = frozenset(canonicalize_name(e) for e in req.extras)
         # uv records no version bound for a dependency it takes from a folder, git or a URL
-        spec = req.specifier if source[0] in ("registry", "index") else SpecifierSet()
-        return Entry((name, extras, spec, source), marker, text + _from(source))
+        spec = req.specifier if isinstance(source, Registry | Index) else SpecifierSet()
+        return Entry((name, extras, spec, source), marker, text + source.shown())
 
-    def source(self, name: str, req: Requirement) -> tuple[str, ...]:
+    def source(self, name: str, req: Requirement) -> Source:
         if req.url or name == self.member.name:  # a direct URL, or the member's own extras
-            return ("loose",)
+            return LOOSE
         spec = self.sources.get(name)
         if spec is None:
-            return ("registry",)
+            return REGISTRY
         known = {"workspace", "path", "editable", "git", "url", "index", "subdirectory"}
         known |= {"rev", "tag", "branch", "package", "lfs"}
         if not isinstance(spec, dict) or set(spec) - known:
-            return ("loose",)
+            return LOOSE
         if spec.get("workspace") is True:
             path = self.paths.get(name)
-            return ("tree", path, "member") if path is not None else ("loose",)
+            return Tree(path, "member") if path is not None else LOOSE
         if isinstance(spec.get("path"), str):
             folder = self.root / self.member.path
             full = os.path.normpath(folder / spec["path"])
             path = Path(os.path.relpath(full, self.root)).as_posix()
-            kind = "editable" if spec.get("editable") is True else "path"
-            return ("tree", path, tree_class(kind, path, self.paths.values()))
+            kind = SourceKind.EDITABLE if spec.get("editable") is True else SourceKind.PATH
+            return Tree(path, _role(kind, path, self.paths.values()))
         if isinstance(spec.get("git"), str):
             ref = next(((k, str(spec[k])) for k in ("rev", "tag", "branch") if k in spec), None)
             return git_source(spec["git"], spec.get("subdirectory"), ref or ("", ""))
         if isinstance(spec.get("url"), str):
-            return ("url", spec["url"], str(spec.get("subdirectory") or ""))
+            return Url(spec["url"], str(spec.get("subdirectory") or ""))
         if isinstance(spec.get("index"), str):
-            return ("loose",) if (url := self.index(spec["index"])) is None else ("index", url)
-        return ("loose",)
+            url = self.index(spec["index"])
+            return LOOSE if url is None else Index(url)
+        return LOOSE
 
     def index(self, name: str) -> str | None:
         """The URL uv records for the index `name` ([[tool.uv.index]] of the member or root)."""
         scopes = ((self.member.path, self.member.data), (PurePosixPath("."), self.root_data))
         for folder, data in scopes:
-            tables = (data or {}).get("tool", {}).get("uv", {}).get("index", [])
-            for table in tables if isinstance(tables, list) else ():
-                if isinstance(table, dict) and table.get("name") == name:
-                    url = str(table.get("url", ""))
+            tables = table(data or {}, "tool.uv").get("index", [])
+            for found in tables if isinstance(tables, list) else ():
+                if isinstance(found, dict) and found.get("name") == name:
+                    url = str(found.get("url", ""))
                     if "://" in url:
                         return url.rstrip("/")
                     return (self.root / folder / url).resolve().as_uri()
@@ -253,34 +333,48 @@ def plain_entry(text: str) -> Entry:
     name = canonicalize_name(req.name)
     extras = frozenset(canonicalize_name(e) for e in req.extras)
     marker = str(req.marker) if req.marker else None
-    return Entry((name, extras, req.specifier, ("registry",)), marker, text)
+    return Entry((name, extras, req.specifier, REGISTRY), marker, text)
 
 
 def declared(project: Mapping[str, Any], lowering: Lowering) -> list[Entry]:
+    where = lowering.member.pyproject
     out = [lowering.entry(text) for text in project.get("dependencies", [])]
-    optional = project.get("optional-dependencies", {})
+    what = "[project.optional-dependencies]"
+    fix = 'write one list of requirements per extra, such as aws = ["boto3"]'
+    optional = mapping(project.get("optional-dependencies", {}), where, what, fix=fix)
     for extra, items in optional.items():
-        out += [lowering.entry(text, extra=canonicalize_name(extra)) for text in items]
+        texts = strings(items, where, f"{what} {extra}", fix=REQUIREMENTS)
+        out += [lowering.entry(text, extra=canonicalize_name(extra)) for text in texts]
     return out
 
 
 def groups(data: Mapping[str, Any], lowering: Lowering) -> dict[str, list[Entry]]:
+    where = lowering.member.pyproject
     raw = data.get("dependency-groups", {})
     raw = {canonicalize_name(k): v for k, v in raw.items()} if isinstance(raw, dict) else {}
 
     def flat(group: str, seen: tuple[str, ...]) -> list[str]:
+        what = f"[dependency-groups] {group}"
         if group in seen:
-            raise ValueError(f"dependency group cycle at {group}")
+            raise Malformed(where, f"{what} includes itself", "drop the include-group of the loop")
+        items = raw.get(group, [])
+        if not isinstance(items, list):
+            raise Malformed(where, f"{what} is not a list", REQUIREMENTS)
         out: list[str] = []
-        for item in raw.get(group, []):
-            if isinstance(item, dict):
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("include-group"), str):
                 out += flat(canonicalize_name(item["include-group"]), (*seen, group))
-            else:
+            elif isinstance(item, str):
                 out.append(item)
+            else:
+                fix = 'list requirements and { include-group = "NAME" } tables only'
+                raise Malformed(where, f"{what} holds {item!r}", fix)
         return out
 
     groups: dict[str, list[Entry]] = {g: [lowering.entry(t) for t in flat(g, ())] for g in raw}
-    dev = data.get("tool", {}).get("uv", {}).get("dev-dependencies", [])
+    uv = table(data, "tool.uv")
+    what = "[tool.uv] dev-dependencies"
+    dev = strings(uv.get("dev-dependencies", []), where, what, fix=REQUIREMENTS)
     if dev:
         groups["dev"] = [*groups.get("dev", []), *(lowering.entry(t) for t in dev)]
     return {g: entries for g, entries in groups.items() if entries}

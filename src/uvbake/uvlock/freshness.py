@@ -16,7 +16,6 @@ the dependency's name only, so a difference there is never a false alarm.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -27,22 +26,34 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
-
+from uvbake import tomlfile
 from uvbake.errors import UvbakeError
 from uvbake.uvlock import entries as le
-from uvbake.uvlock.lock import RELOCK, Lock, LockedPackage
+from uvbake.uvlock.lock import (
+    PROJECT_KINDS,
+    RELOCK,
+    TREE_KINDS,
+    Lock,
+    LockedPackage,
+    SourceKind,
+)
 
 
 def stale(
     root: Path, members: Iterable[le.Declared], lock: Lock, *, root_data: Mapping[str, Any]
 ) -> UvbakeError | None:
     """The first difference between the members' pyproject files and uv.lock, or None.
-    `root_data` is the root pyproject, whose [tool.uv.sources] apply to every member."""
-    members = list(members)
+    `root_data` is the root pyproject, whose [tool.uv.sources] apply to every member. A table
+    of either that is not the shape uv reads is an error naming the file."""
+    try:
+        return _stale(root, list(members), lock, root_data=root_data)
+    except le.Malformed as error:
+        return UvbakeError(error.where, error.problem, error.fix)
+
+
+def _stale(
+    root: Path, members: list[le.Declared], lock: Lock, *, root_data: Mapping[str, Any]
+) -> UvbakeError | None:
     problem = _requires_python(members, lock, absent=bool(lock.members - {m.name for m in members}))
     if problem:
         return _error(lock, problem)
@@ -103,16 +114,17 @@ MANIFEST = {"override-dependencies": "overrides"}
 
 def _manifest(root_data: Mapping[str, Any], lock: Lock) -> str | None:
     """The root's overrides against uv.lock's [manifest]."""
-    uv = root_data.get("tool", {}).get("uv", {})
-    if not isinstance(uv, dict):
-        return None
+    uv = tomlfile.table(root_data, "tool.uv")
     for key, recorded in MANIFEST.items():
+        what = f"[tool.uv] {key}"
+        texts = le.strings(uv.get(key, []), "pyproject.toml", what, fix=le.REQUIREMENTS)
+        raw = lock.manifest.get(recorded, [])
         try:
-            declared = [le.plain_entry(text) for text in uv.get(key, [])]
-            locked = le.recorded(lock.manifest.get(recorded, []), ())
+            declared = [le.plain_entry(text) for text in texts]
+            locked = le.recorded(raw, (), where=lock.display, what=f"[manifest] {recorded}")
             found = le.compare(declared, locked, (), _pythons(lock))
-        except (InvalidRequirement, InvalidSpecifier, TypeError, AttributeError):
-            return None
+        except (InvalidRequirement, InvalidSpecifier):
+            return None  # a requirement packaging cannot read: no verdict
         if found:
             return f"pyproject.toml [tool.uv] {key} declares {found}"
     return None
@@ -124,20 +136,22 @@ def _root_groups(
     """A root without [project]: its dependency groups are in uv.lock's [manifest]."""
     me = le.Declared("", PurePosixPath("."), "pyproject.toml", root_data)
     lowering = le.Lowering(root, me, paths, le.sources(root_data, root_data), root_data)
+    what = "[manifest] dependency-groups"
+    raw = le.mapping(lock.manifest.get("dependency-groups", {}), lock.display, what)
     try:
         groups = le.groups(root_data, lowering)
-        raw = lock.manifest.get("dependency-groups", {})
         locked: dict[str, list[le.Entry]] = {
-            canonicalize_name(k): le.recorded(v, set(paths.values())) for k, v in raw.items()
+            canonicalize_name(k): le.recorded(
+                v, set(paths.values()), where=lock.display, what=f"{what} {k}"
+            )
+            for k, v in raw.items()
         }
         for group in sorted(set(groups) | {g for g, entries in locked.items() if entries}):
             found = le.compare(groups.get(group, []), locked.get(group, []), (), _pythons(lock))
             if found:
                 return f"declares in dependency group '{group}' {found}"
-    except (InvalidRequirement, InvalidMarker, InvalidSpecifier, TypeError, ValueError):
-        return None
-    except (KeyError, AttributeError):
-        return None
+    except (InvalidRequirement, InvalidMarker, InvalidSpecifier):
+        return None  # a requirement packaging cannot read: no verdict
     return None
 
 
@@ -145,15 +159,14 @@ def _written_by_uv(lock: Lock) -> bool:
     """uv writes [package.metadata] for every member that declares anything, so a lock with
     none for any member that has dependencies was not written by uv: its declarations are
     unknown and only members, versions and requires-python are compared."""
-    trees = [p for p in lock.packages if p.metadata or p.source_kind in le.TREES]
+    trees = [p for p in lock.packages if p.metadata or p.source_kind in TREE_KINDS]
     if any(p.metadata for p in trees):
         return True
     return not any(p.dependencies or p.optional or p.dev_groups for p in trees)
 
 
 def _locked(lock: Lock, name: str) -> LockedPackage | None:
-    kinds = ("editable", "virtual", "directory")
-    return next((p for p in lock.candidates(name) if p.source_kind in kinds), None)
+    return next((p for p in lock.candidates(name) if p.source_kind in PROJECT_KINDS), None)
 
 
 def _member(
@@ -176,11 +189,10 @@ def _member(
                 return f"has version {version}, uv.lock has {package.version}"
         except InvalidVersion:
             return None
-    uv = member.data.get("tool", {}).get("uv", {})
-    uv = uv if isinstance(uv, dict) else {}
-    if uv.get("package") is False and package.source_kind != "virtual":
+    uv = tomlfile.table(member.data, "tool.uv")
+    if uv.get("package") is False and package.source_kind is not SourceKind.VIRTUAL:
         return "sets [tool.uv] package = false, uv.lock builds it"
-    if package.source_kind == "virtual" and (
+    if package.source_kind is SourceKind.VIRTUAL and (
         uv.get("package") is True or ("build-system" in member.data and "package" not in uv)
     ):
         return "is a package, uv.lock has it as virtual"
@@ -188,16 +200,14 @@ def _member(
     if not written or (isinstance(dynamic, list) and DYNAMIC.intersection(dynamic)):
         return None  # declarations unknown here: a lock not from uv, or a build computes them
     try:
-        recorded = tomllib.loads(package.metadata).get("package", {}).get("metadata", {})
-    except tomllib.TOMLDecodeError:
+        recorded = tomlfile.loads(package.metadata).get("package", {}).get("metadata", {})
+    except tomlfile.TOMLDecodeError:
         return None
     lowering = le.Lowering(root, member, paths, le.sources(member.data, root_data), root_data)
     try:
-        return _requirements(project, member.data, recorded, lowering, _pythons(lock))
-    except (InvalidRequirement, InvalidMarker, InvalidSpecifier, TypeError, ValueError):
-        return None  # a broken declaration: workspace.load names it
-    except (KeyError, AttributeError):
-        return None
+        return _requirements(project, member.data, recorded, lowering, _pythons(lock), lock)
+    except (InvalidRequirement, InvalidMarker, InvalidSpecifier):
+        return None  # a requirement packaging cannot read: no verdict
 
 
 def _pythons(lock: Lock) -> le.Pythons:
@@ -225,26 +235,36 @@ def _requirements(
     recorded: Mapping[str, Any],
     lowering: le.Lowering,
     pythons: le.Pythons,
+    lock: Lock,
 ) -> str | None:
     members = set(lowering.paths.values())
-    extras = sorted({canonicalize_name(e) for e in project.get("optional-dependencies", {})})
+    what = f"[package.metadata] of '{lowering.member.name}'"
+
+    def locked(raw: Any, key: str) -> list[le.Entry]:
+        return le.recorded(raw, members, where=lock.display, what=f"{what} {key}")
+
     declared = le.declared(project, lowering)
+    extras = sorted({canonicalize_name(e) for e in project.get("optional-dependencies", {})})
     found = le.compare(
-        declared, le.recorded(recorded.get("requires-dist", []), members), (*extras,), pythons
+        declared, locked(recorded.get("requires-dist", []), "requires-dist"), (*extras,), pythons
     )
     if found:
         return f"declares {found}"
-    locked_extras = sorted(canonicalize_name(e) for e in recorded.get("provides-extras", []))
+    provided = recorded.get("provides-extras", [])
+    locked_extras = sorted(
+        canonicalize_name(e) for e in le.strings(provided, lock.display, f"{what} provides-extras")
+    )
     if extras != locked_extras:
         return (
             f"declares the extras [{', '.join(extras)}] where uv.lock has "
             f"[{', '.join(locked_extras)}]"
         )
     groups = le.groups(data, lowering)
+    dev = le.mapping(recorded.get("requires-dev", {}), lock.display, f"{what} requires-dev")
     locked_groups: dict[str, list[le.Entry]] = {
         canonicalize_name(k): entries
-        for k, v in recorded.get("requires-dev", {}).items()
-        if (entries := le.recorded(v, members))
+        for k, v in dev.items()
+        if (entries := locked(v, f"requires-dev {k}"))
     }
     for group in sorted(set(groups) | set(locked_groups)):
         found = le.compare(groups.get(group, []), locked_groups.get(group, []), (), pythons)

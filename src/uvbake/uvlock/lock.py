@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,32 @@ from urllib.parse import unquote
 from packaging.utils import canonicalize_name
 
 from uvbake.errors import UvbakeError
-from uvbake.load.tomlfile import read_toml_text
+from uvbake.tomlfile import parse_toml_text, read_toml_text
 
 RELOCK = "run `uv lock` in the workspace root"
 DEFAULT_INDEX = "https://pypi.org/simple"
+
+
+class SourceKind(str, Enum):
+    """Where uv.lock says a package comes from: the one key of its `source` table."""
+
+    REGISTRY = "registry"  # an index: a URL, or a folder for a flat index
+    GIT = "git"
+    URL = "url"  # a direct URL to a wheel or an sdist
+    PATH = "path"  # a wheel or an sdist in the checkout
+    DIRECTORY = "directory"  # a project folder, built and installed
+    EDITABLE = "editable"  # a project folder, installed editable
+    VIRTUAL = "virtual"  # a project folder that is not a package
+
+    def __str__(self) -> str:
+        return self.value
+
+
+KINDS = frozenset(SourceKind)
+# The kinds of a project folder: how uv locks a workspace member (or a path dependency on one).
+PROJECT_KINDS = (SourceKind.EDITABLE, SourceKind.VIRTUAL, SourceKind.DIRECTORY)
+# The kinds whose source is a path in the checkout.
+TREE_KINDS = (*PROJECT_KINDS, SourceKind.PATH)
 
 
 @dataclass(frozen=True)
@@ -55,14 +78,16 @@ class LockedPackage:
     dev_groups: tuple[str, ...] = ()
 
     @property
-    def source_kind(self) -> str:
-        """registry, editable, virtual, directory, git, url or path."""
-        return next(iter(self.source), "registry")
+    def source_kind(self) -> SourceKind:
+        """The key of its `source` table (checked when the lock is read); registry without one."""
+        return SourceKind(next(iter(self.source), SourceKind.REGISTRY))
 
     @property
     def index(self) -> str | None:
         """The index a registry package was locked from: a URL, or a folder for a flat index."""
-        return self.source.get("registry") if self.source_kind == "registry" else None
+        if self.source_kind is not SourceKind.REGISTRY:
+            return None
+        return self.source.get(SourceKind.REGISTRY)
 
 
 @dataclass(frozen=True)
@@ -95,7 +120,7 @@ class Lock:
     def member_path(self, name: str) -> str | None:
         """The folder (relative to the root) where uv locked workspace member `name`."""
         for package in self.candidates(name):
-            if package.source_kind in ("editable", "virtual", "directory"):
+            if package.source_kind in PROJECT_KINDS:
                 return package.source[package.source_kind]
         return None
 
@@ -181,6 +206,16 @@ def _files(block: str) -> tuple[tuple[LockedFile, ...], LockedFile | None]:
 
 def load_lock(path: Path, *, display: str) -> Lock:
     data, text = read_toml_text(path, display=display, fix=RELOCK, skip=UNREAD)
+    return _lock(data, text, path=path, display=display)
+
+
+def parse_lock(raw: bytes, *, path: Path, display: str) -> Lock:
+    """`load_lock` of a lock's bytes already read (from git, say); `path` is where it was."""
+    data, text = parse_toml_text(raw, display=display, skip=UNREAD)
+    return _lock(data, text, path=path, display=display)
+
+
+def _lock(data: dict[str, Any], text: str, *, path: Path, display: str) -> Lock:
     if "version" not in data or not isinstance(data.get("package", []), list):
         raise UvbakeError(display, "is not a uv lockfile", RELOCK)
     blocks = PACKAGE_HEADER.split(text)[1:]
@@ -196,6 +231,9 @@ def load_lock(path: Path, *, display: str) -> Lock:
         dev = raw.get("dev-dependencies", {})
         if not isinstance(source, dict) or not isinstance(optional, dict):
             raise UvbakeError(display, f"package '{name}' has a malformed entry", RELOCK)
+        kind = next(iter(source), SourceKind.REGISTRY)
+        if kind not in KINDS:
+            raise UvbakeError(display, f"package '{name}' has an unknown source '{kind}'", RELOCK)
         packages.append(
             LockedPackage(
                 name=name,
@@ -207,7 +245,7 @@ def load_lock(path: Path, *, display: str) -> Lock:
                     for k, v in sorted(optional.items())
                 },
                 **_package_files(block),
-                metadata=_metadata_text(block) if _source_tree(source) else "",
+                metadata=_metadata_text(block) if any(k in source for k in PROJECT_KINDS) else "",
                 dev_groups=tuple(sorted(dev)) if isinstance(dev, dict) else (),
             )
         )
@@ -228,11 +266,6 @@ def load_lock(path: Path, *, display: str) -> Lock:
 METADATA = re.compile(r"^\[package\.metadata\]$", re.M)
 
 
-def _source_tree(source: Any) -> bool:
-    trees = ("editable", "virtual", "directory")
-    return isinstance(source, dict) and any(k in source for k in trees)
-
-
 def _metadata_text(block: str) -> str:
     """A block's [package.metadata] tables, which uv writes last in a [[package]] block."""
     found = METADATA.search(block)
@@ -246,7 +279,7 @@ def _package_files(block: str) -> dict[str, Any]:
 
 def git_packages(packages: Iterable[LockedPackage]) -> tuple[LockedPackage, ...]:
     """The packages locked from git: uv exports them without hashes, and a builder needs git."""
-    return tuple(sorted((p for p in packages if p.source_kind == "git"), key=_order))
+    return tuple(sorted((p for p in packages if p.source_kind is SourceKind.GIT), key=_order))
 
 
 def local_packages(packages: Iterable[LockedPackage]) -> tuple[LockedPackage, ...]:
@@ -257,7 +290,7 @@ def local_packages(packages: Iterable[LockedPackage]) -> tuple[LockedPackage, ..
             (
                 p
                 for p in packages
-                if p.source_kind in ("path", "directory")
+                if p.source_kind in (SourceKind.PATH, SourceKind.DIRECTORY)
                 or (p.index is not None and not _remote(p.index))
             ),
             key=_order,

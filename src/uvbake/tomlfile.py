@@ -1,9 +1,11 @@
-"""Reading TOML files, with every failure turned into a UvbakeError."""
+"""Reading TOML files, with every failure turned into a UvbakeError; and the one import of
+a TOML parser (tomllib, tomli before Python 3.11)."""
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,13 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 from uvbake.errors import UvbakeError
+
+TOMLDecodeError = tomllib.TOMLDecodeError
+
+
+def loads(text: str) -> dict[str, Any]:
+    """Parse TOML text; TOMLDecodeError when it is not TOML."""
+    return tomllib.loads(text)
 
 
 def read_toml(
@@ -43,6 +52,13 @@ def read_toml_text(
         raise UvbakeError(
             display, f"cannot be read ({exc.strerror})", "check its permissions"
         ) from None
+    return parse_toml_text(raw, display=display, skip=skip)
+
+
+def parse_toml_text(
+    raw: bytes, *, display: str, skip: re.Pattern[str] | None = None
+) -> tuple[dict[str, Any], str]:
+    """`read_toml_text` of a file's bytes already read (from git, say)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -59,7 +75,7 @@ def read_toml_text(
         raise UvbakeError(display, f"is not valid TOML ({exc})", "fix the syntax") from None
 
 
-def table(data: dict[str, Any], dotted: str) -> dict[str, Any]:
+def table(data: Mapping[str, Any], dotted: str) -> dict[str, Any]:
     """The nested table at `dotted` ("tool.uv.workspace"), or {} when any part is absent."""
     node: Any = data
     for key in dotted.split("."):
