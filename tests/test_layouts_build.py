@@ -30,7 +30,7 @@ from helpers import (
 from uvbake.api import generated_files, planned
 from uvbake.errors import UvbakeError
 from uvbake.names import BAKE_FILE, DOCKERFILE
-from uvbake.plan.planner import Plan, ServicePlan
+from uvbake.plan.records import Plan, ServicePlan
 from uvbake.report.affected import affected
 from uvbake.report.findings import undeclared_imports
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from uvbake.console import Console
 from uvbake.load.workspace import Workspace, load
-from uvbake.plan.planner import Plan, plan
+from uvbake.plan.planner import plan
+from uvbake.plan.records import Plan
 from uvbake.render.files import render
 from uvbake.scan import scan
 

@@ -8,7 +8,7 @@ from uvbake import api, git
 from uvbake.console import Console
 from uvbake.errors import UvbakeError
 from uvbake.names import BAKE_FILE, DOCKERFILE
-from uvbake.plan.planner import Plan
+from uvbake.plan.records import Plan
 from uvbake.report import affected
 from uvbake.report.affected import LOCKFILE, Since
 from uvbake.uvlock.lock import Lock, parse_lock

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from uvbake import api
 from uvbake.console import Console
-from uvbake.plan.planner import Plan
+from uvbake.plan.records import Plan
 from uvbake.report.findings import Finding
 
 

@@ -24,7 +24,7 @@ from uvbake import api
 from uvbake.console import Console
 from uvbake.errors import UvbakeError
 from uvbake.names import BAKE_FILE
-from uvbake.plan.planner import Plan
+from uvbake.plan.records import Plan
 from uvbake.report import verify as report
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"

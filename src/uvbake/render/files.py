@@ -12,7 +12,7 @@ from uvbake import names
 from uvbake.errors import UvbakeError
 from uvbake.names import METADATA_TARGET, app_stage, base_target, library_stage, stage_name
 from uvbake.plan.layers import Layer
-from uvbake.plan.planner import LibraryPlan, Plan, ServicePlan
+from uvbake.plan.records import LibraryPlan, Plan, ServicePlan
 
 
 def _own_names(service: ServicePlan) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from uvbake import __version__, names
-from uvbake.plan.planner import Plan
+from uvbake.plan.records import Plan
 
 # Actions are pinned to the commit of a release (a tag can be moved; a commit cannot), with
 # the release named in a comment, as Dependabot and Renovate update them.

@@ -12,7 +12,7 @@ from uvbake.errors import UvbakeError
 from uvbake.load.config import MACHINES
 from uvbake.load.workspace import Member
 from uvbake.names import BAKE_FILE, DOCKERFILE, DOCKERIGNORE, stage_name
-from uvbake.plan.planner import Plan, ServicePlan
+from uvbake.plan.records import Plan, ServicePlan
 from uvbake.render.stages import stage_digests
 from uvbake.uvlock.closure import split_closure
 from uvbake.uvlock.lock import Lock

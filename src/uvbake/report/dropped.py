@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from uvbake.load.workspace import Member
 from uvbake.names import HIDDEN_TARGET, METADATA_TARGET, OWN_TARGET_PREFIX, base_target, marked
-from uvbake.plan.planner import Plan
+from uvbake.plan.records import Plan
 
 _TARGET = re.compile(r'^target "([^"]+)" \{', re.M)
 

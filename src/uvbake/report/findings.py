@@ -20,7 +20,7 @@ from uvbake import writer
 from uvbake.errors import UvbakeError, one_line
 from uvbake.load.workspace import Member, Workspace
 from uvbake.plan.packages import discovered_packages, package_source
-from uvbake.plan.planner import Plan, ServicePlan
+from uvbake.plan.records import Plan, ServicePlan
 from uvbake.render import files as render
 from uvbake.report import importnames
 from uvbake.scan.tree import Tree

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from uvbake.plan.planner import Plan
+from uvbake.plan.records import Plan
 
 
 def describe(plan: Plan) -> dict[str, Any]:

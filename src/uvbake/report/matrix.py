@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from uvbake.errors import UvbakeError
-from uvbake.plan.planner import Plan, ServicePlan
+from uvbake.plan.records import Plan, ServicePlan
 
 FORMATS = ("json", "github")
 DEFAULT_RUNNER = "ubuntu-latest"
