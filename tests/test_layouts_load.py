@@ -29,7 +29,8 @@ from helpers import (
 )
 from uvbake.api import generated_files, planned
 from uvbake.errors import UvbakeError
-from uvbake.load.workspace import Index, load
+from uvbake.load.records import Index
+from uvbake.load.workspace import load
 from uvbake.names import BAKE_FILE
 from uvbake.plan.planner import plan
 from uvbake.scan import scan

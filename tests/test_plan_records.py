@@ -10,7 +10,7 @@ import pytest
 
 from uvbake.errors import UvbakeError
 from uvbake.load import config
-from uvbake.load.workspace import Member, Workspace
+from uvbake.load.records import Member, Workspace
 from uvbake.plan import handlers, packages, roles
 from uvbake.scan import Scan, bindings
 from uvbake.scan.declarations.model import Declared

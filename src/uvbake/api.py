@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from uvbake.console import Console
-from uvbake.load.workspace import Workspace, load
+from uvbake.load.records import Workspace
+from uvbake.load.workspace import load
 from uvbake.plan.planner import plan
 from uvbake.plan.records import Plan
 from uvbake.render.files import render

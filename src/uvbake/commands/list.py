@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from uvbake import api
 from uvbake.console import Console
-from uvbake.load.workspace import Member
+from uvbake.load.records import Member
 from uvbake.plan.records import Plan, ServicePlan
 from uvbake.scan.declared import DeclaredFunction
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from uvbake.errors import UvbakeError
-from uvbake.load.workspace import Member, Workspace
+from uvbake.load.records import Member, Workspace
 from uvbake.plan import packages as packages_of
 from uvbake.plan.packages import AppSource
 from uvbake.scan import bindings

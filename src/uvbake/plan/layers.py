@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from uvbake.load.workspace import Index
+from uvbake.load.records import Index
 from uvbake.names import layer_stage
 from uvbake.plan.wheels import Pin, Target
 

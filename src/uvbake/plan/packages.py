@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from uvbake.errors import UvbakeError
-from uvbake.load.workspace import Member, Workspace
+from uvbake.load.records import Member, Workspace
 from uvbake.scan.tree import Tree
 
 SAFE_PATH = re.compile(r"^[A-Za-z0-9._+@/-]+$")

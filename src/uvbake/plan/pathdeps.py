@@ -9,7 +9,8 @@ import posixpath
 from collections.abc import Container, Iterable, Sequence
 
 from uvbake.errors import UvbakeError
-from uvbake.load.workspace import FOLDER_SOURCES, Member, Workspace, outside_workspace
+from uvbake.load.records import Member, Workspace
+from uvbake.load.workspace import FOLDER_SOURCES, outside_workspace
 from uvbake.plan.packages import check_safe
 from uvbake.scan.tree import Tree
 from uvbake.uvlock.lock import LockedPackage

@@ -7,7 +7,7 @@ from collections.abc import Container
 from dataclasses import replace
 
 from uvbake.errors import UvbakeError
-from uvbake.load.workspace import Member, Workspace
+from uvbake.load.records import Member, Workspace
 from uvbake.plan import handlers, pathdeps, roles, wheels
 from uvbake.plan import packages as packages_of
 from uvbake.plan.handlers import Function

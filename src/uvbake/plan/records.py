@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from uvbake.errors import UvbakeError
-from uvbake.load.workspace import Member, Workspace
+from uvbake.load.records import Member, Workspace
 from uvbake.plan.handlers import Function
 from uvbake.plan.layers import Layer
 from uvbake.plan.packages import AppSource

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from uvbake.load import globs
-from uvbake.load.workspace import Member, Workspace
+from uvbake.load.records import Member, Workspace
 from uvbake.plan import handlers
 from uvbake.scan import Scan
 

@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 
 from uvbake.errors import UvbakeError
 from uvbake.load.config import MACHINES
-from uvbake.load.workspace import Member
+from uvbake.load.records import Member
 from uvbake.names import BAKE_FILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from uvbake.plan.records import Plan, ServicePlan
 from uvbake.render.stages import stage_digests

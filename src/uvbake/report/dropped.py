@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from uvbake.load.workspace import Member
+from uvbake.load.records import Member
 from uvbake.names import HIDDEN_TARGET, METADATA_TARGET, OWN_TARGET_PREFIX, base_target, marked
 from uvbake.plan.records import Plan
 

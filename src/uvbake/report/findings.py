@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 
 from uvbake import writer
 from uvbake.errors import UvbakeError, one_line
-from uvbake.load.workspace import Member, Workspace
+from uvbake.load.records import Member, Workspace
 from uvbake.plan.packages import discovered_packages, package_source
 from uvbake.plan.records import Plan, ServicePlan
 from uvbake.render import files as render

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from uvbake.load.workspace import Workspace
+from uvbake.load.records import Workspace
 from uvbake.scan import declarations
 from uvbake.scan.declared import DeclaredFunction, resolve_all
 from uvbake.scan.tree import Tree, read_tree
