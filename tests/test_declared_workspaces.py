@@ -537,3 +537,30 @@ def test_serverless_sst_and_terraform_declare_their_functions(tmp_path: Path) ->
     _, files = generated_files(root)
     for handler in ("checkout.api.handler", "src.notify.email.send", "reports.jobs.lambda_handler"):
         assert f'CMD ["{handler}"]' in files[DOCKERFILE]
+
+
+def test_an_explicit_handler_in_a_flat_module_ships_the_folder_beside_it(tmp_path: Path) -> None:
+    """[tool.uvbake] handler = "app.handler" with app.py beside pyproject.toml: the image
+    ships app.py and what sits beside it, and the check finds the handler there."""
+    from helpers import build_tree
+    from uvbake.api import planned
+
+    root = build_tree(
+        tmp_path / "ws",
+        {
+            "pyproject.toml": '[tool.uv.workspace]\nmembers = ["services/*"]\n',
+            "services/flat/pyproject.toml": (
+                '[project]\nname = "flat"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+                'dependencies = []\n\n[tool.uvbake]\nhandler = "app.handler"\n'
+            ),
+            "services/flat/app.py": "from helpers import X\n\n\n" + HANDLER.replace("lambda_", ""),
+            "services/flat/helpers.py": "X = 1\n",
+        },
+    )
+    locked(root, tmp_path)
+    (flat,) = planned(root).services
+    assert [(a.source, a.dest) for a in flat.app] == [
+        ("services/flat/app.py", "app.py"),
+        ("services/flat/helpers.py", "helpers.py"),
+        ("services/flat/pyproject.toml", "pyproject.toml"),
+    ]

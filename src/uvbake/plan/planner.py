@@ -154,7 +154,7 @@ def _plan_service(
     app = packages_of.app_sources(tree, ws, member, *(f.handler for f in functions if not f.app))
     if member.settings.handler is not None or member.settings.functions is not None:
         for function in functions:
-            handlers.check(tree, ws, member, function.handler, app)
+            handlers.check(tree, ws, member, function.handler, function.app or app)
     return ServicePlan(
         name=member.name,
         member=member,
