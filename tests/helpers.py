@@ -486,3 +486,24 @@ def layouts_workspace(root: Path, *, lock: bool = True) -> Path:
     if lock:
         files["uv.lock"] = LAYOUTS_LOCK.read_text(encoding="utf-8")
     return build_tree(root, files)
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based number of the first line of `text` that holds `needle`."""
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def write_file(top: Path, rel: str, text: str) -> Path:
+    """Write one file below `top` (its folders made), and return its path."""
+    build_tree(top, {rel: text})
+    return top / rel
+
+
+def uv_lock_offline(root: Path) -> None:
+    """`uv lock --offline` in `root` with this interpreter, for workspaces whose members have
+    no third-party dependencies."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    argv = [sys.executable, "-m", "uv", "lock", "--offline", "--python", sys.executable]
+    done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr

@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from helpers import build_tree, line_of
 from uvbake.scan.declarations import cdk_python
 from uvbake.scan.declarations.model import Declared, Problem, Read
 
@@ -80,19 +81,8 @@ class OrdersStack(Stack):
 """
 
 
-def _write(top: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = top / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-def _line(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
 def test_stack(tmp_path: Path) -> None:
-    _write(tmp_path, {"infra/cdk.json": "{}", "infra/stacks/orders_stack.py": STACK})
+    build_tree(tmp_path, {"infra/cdk.json": "{}", "infra/stacks/orders_stack.py": STACK})
     file = "infra/stacks/orders_stack.py"
     got = cdk_python.read(tmp_path, tmp_path / file)
     assert got == Read(
@@ -100,7 +90,7 @@ def test_stack(tmp_path: Path) -> None:
             Declared(
                 kind="cdk-python",
                 file=file,
-                line=_line(STACK, "_lambda.Function("),
+                line=line_of(STACK, "_lambda.Function("),
                 name="OrdersProcessor",
                 handler="orders.processor.handler",
                 code_root="services/orders/src",
@@ -110,7 +100,7 @@ def test_stack(tmp_path: Path) -> None:
             Declared(
                 kind="cdk-python",
                 file=file,
-                line=_line(STACK, "billing = ") + 1,
+                line=line_of(STACK, "billing = ") + 1,
                 name="BillingWorker",
                 handler="billing.worker.handler",
                 code_root="services/billing/src",
@@ -119,7 +109,7 @@ def test_stack(tmp_path: Path) -> None:
             Declared(
                 kind="cdk-python",
                 file=file,
-                line=_line(STACK, "DockerImageFunction("),
+                line=line_of(STACK, "DockerImageFunction("),
                 name="Reports",
                 handler="reports.app.handler",
                 code_root=None,
@@ -130,7 +120,7 @@ def test_stack(tmp_path: Path) -> None:
             Declared(
                 kind="cdk-python",
                 file=file,
-                line=_line(STACK, "PythonFunction("),
+                line=line_of(STACK, "PythonFunction("),
                 name="Notify",
                 handler="notify.main.handler",
                 code_root="services/notify",
@@ -139,7 +129,7 @@ def test_stack(tmp_path: Path) -> None:
             Declared(
                 kind="cdk-python",
                 file=file,
-                line=_line(STACK, '"Configurable"') - 2,
+                line=line_of(STACK, '"Configurable"') - 2,
                 name="Configurable",
                 handler=None,
                 code_root="services/configurable",
@@ -160,7 +150,7 @@ def test_without_cdk_json_a_plain_path_is_relative_to_the_file(tmp_path: Path) -
         '             code=Code.from_asset("../../lambdas/api"), **props)\n'
         '    PythonFunction(scope, "Worker", entry=props.entry, handler="run")\n'
     )
-    _write(tmp_path, {"deploy/app.py": source})
+    build_tree(tmp_path, {"deploy/app.py": source})
     got = cdk_python.read(tmp_path, tmp_path / "deploy/app.py")
     assert got.functions == (
         Declared(
@@ -186,7 +176,7 @@ def test_without_cdk_json_a_plain_path_is_relative_to_the_file(tmp_path: Path) -
 
 
 def test_syntax_error_is_one_problem(tmp_path: Path) -> None:
-    _write(tmp_path, {"app.py": "from aws_cdk import aws_lambda\n\ndef broken(:\n    pass\n"})
+    build_tree(tmp_path, {"app.py": "from aws_cdk import aws_lambda\n\ndef broken(:\n    pass\n"})
     got = cdk_python.read(tmp_path, tmp_path / "app.py")
     assert got.functions == ()
     assert [(p.file, p.line) for p in got.problems] == [("app.py", 3)]
@@ -194,7 +184,7 @@ def test_syntax_error_is_one_problem(tmp_path: Path) -> None:
 
 
 def test_file_without_constructs_is_not_parsed(tmp_path: Path) -> None:
-    _write(tmp_path, {"tool.py": "def broken(:\n"})
+    build_tree(tmp_path, {"tool.py": "def broken(:\n"})
     assert cdk_python.read(tmp_path, tmp_path / "tool.py") == Read()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from helpers import build_tree, line_of
 from uvbake.scan.declarations import cdk_typescript
 from uvbake.scan.declarations.model import Declared, Problem, Read
 from uvbake.scan.declarations.tsscan import tokenize
@@ -75,19 +76,8 @@ export class ApiStack extends Stack {
 """
 
 
-def _write(top: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = top / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-def _line(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
 def test_stack(tmp_path: Path) -> None:
-    _write(tmp_path, {"infra/cdk.json": "{}", "infra/lib/api-stack.ts": STACK})
+    build_tree(tmp_path, {"infra/cdk.json": "{}", "infra/lib/api-stack.ts": STACK})
     file = "infra/lib/api-stack.ts"
     got = cdk_typescript.read(tmp_path, tmp_path / file)
     assert got == Read(
@@ -95,7 +85,7 @@ def test_stack(tmp_path: Path) -> None:
             Declared(
                 kind="cdk-typescript",
                 file=file,
-                line=_line(STACK, "'ApiHandler'"),
+                line=line_of(STACK, "'ApiHandler'"),
                 name="ApiHandler",
                 handler="src.handler.handler",
                 code_root="infra/functions",
@@ -105,7 +95,7 @@ def test_stack(tmp_path: Path) -> None:
             Declared(
                 kind="cdk-typescript",
                 file=file,
-                line=_line(STACK, "`Worker-"),
+                line=line_of(STACK, "`Worker-"),
                 name="",
                 handler=None,
                 code_root="services/worker",
@@ -118,7 +108,7 @@ def test_stack(tmp_path: Path) -> None:
             Declared(
                 kind="cdk-typescript",
                 file=file,
-                line=_line(STACK, "new DockerImageFunction"),
+                line=line_of(STACK, "new DockerImageFunction"),
                 name="Reports",
                 handler="reports.app.handler",
                 code_root=None,
@@ -128,7 +118,7 @@ def test_stack(tmp_path: Path) -> None:
             Declared(
                 kind="cdk-typescript",
                 file=file,
-                line=_line(STACK, "new PythonFunction"),
+                line=line_of(STACK, "new PythonFunction"),
                 name="Notify",
                 handler="index.main",
                 code_root="infra/services/notify",
@@ -151,7 +141,7 @@ def test_javascript_require_and_bare_paths(tmp_path: Path) -> None:
         "}\n"
         "new Function('return 1');\n"
     )
-    _write(tmp_path, {"cdk/cdk.json": "{}", "cdk/bin/app.js": source})
+    build_tree(tmp_path, {"cdk/cdk.json": "{}", "cdk/bin/app.js": source})
     got = cdk_typescript.read(tmp_path, tmp_path / "cdk/bin/app.js")
     assert got.functions == (
         Declared(
@@ -169,7 +159,7 @@ def test_javascript_require_and_bare_paths(tmp_path: Path) -> None:
 
 def test_unbalanced_brackets_are_one_problem(tmp_path: Path) -> None:
     source = "import * as lambda from 'aws-cdk-lib/aws-lambda';\nnew lambda.Function(this, 'A', {\n"
-    _write(tmp_path, {"stack.ts": source})
+    build_tree(tmp_path, {"stack.ts": source})
     got = cdk_typescript.read(tmp_path, tmp_path / "stack.ts")
     assert got == Read(problems=(Problem("stack.ts", 2, "does not parse: unbalanced '('"),))
 

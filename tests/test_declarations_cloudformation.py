@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from helpers import write_file
 from uvbake.scan.declarations import cloudformation
 from uvbake.scan.declarations.model import Declared, Problem, Read
 
@@ -107,15 +108,8 @@ Outputs:
 """
 
 
-def _write(top: Path, rel: str, text: str) -> Path:
-    path = top / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
 def test_sam_template_with_globals_and_short_tags(tmp_path: Path) -> None:
-    file = _write(tmp_path, "services/orders/template.yaml", SAM)
+    file = write_file(tmp_path, "services/orders/template.yaml", SAM)
     read = cloudformation.read(tmp_path, file)
     where = {"kind": "sam", "file": "services/orders/template.yaml"}
     assert read == Read(
@@ -239,7 +233,7 @@ CFN_JSON = """\
 
 
 def test_json_cloudformation_template(tmp_path: Path) -> None:
-    file = _write(tmp_path, "infra/billing-stack.json", CFN_JSON)
+    file = write_file(tmp_path, "infra/billing-stack.json", CFN_JSON)
     read = cloudformation.read(tmp_path, file)
     where = {"kind": "cloudformation", "file": "infra/billing-stack.json"}
     assert read == Read(
@@ -297,7 +291,7 @@ Resources:
       Runtime: python3.11
       PackageType: Zip
 """
-    file = _write(tmp_path, "deploy/cfn/resizer.yml", text)
+    file = write_file(tmp_path, "deploy/cfn/resizer.yml", text)
     assert cloudformation.read(tmp_path / "deploy", file) == Read(
         functions=(
             Declared(
@@ -342,7 +336,7 @@ Resources:
               return event
       Handler: index.handler
 """
-    file = _write(tmp_path, "api/template.yml", text)
+    file = write_file(tmp_path, "api/template.yml", text)
     where = {"kind": "sam", "file": "api/template.yml"}
     assert cloudformation.read(tmp_path, file) == Read(
         functions=(
@@ -396,7 +390,7 @@ Resources:
     Metadata:
       DockerContext: !Sub "${Root}/indexer"
 """
-    file = _write(tmp_path, "stacks/search.yaml", text)
+    file = write_file(tmp_path, "stacks/search.yaml", text)
     where = {"kind": "sam", "file": "stacks/search.yaml", "handler": None, "image": True}
     assert cloudformation.read(tmp_path, file) == Read(
         functions=(
@@ -429,7 +423,7 @@ Resources:
       Handler: app.handler
      Runtime: python3.12
 """
-    file = _write(tmp_path, "svc/template.yaml", text)
+    file = write_file(tmp_path, "svc/template.yaml", text)
     read = cloudformation.read(tmp_path, file)
     assert read.functions == ()
     assert len(read.problems) == 1
@@ -440,7 +434,7 @@ Resources:
 
 def test_malformed_json_template_is_one_problem(tmp_path: Path) -> None:
     text = '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {,}\n}\n'
-    file = _write(tmp_path, "template.json", text)
+    file = write_file(tmp_path, "template.json", text)
     assert cloudformation.read(tmp_path, file) == Read(
         problems=(
             Problem(
@@ -468,13 +462,13 @@ def test_malformed_json_template_is_one_problem(tmp_path: Path) -> None:
     ],
 )
 def test_files_that_are_not_templates_read_as_nothing(tmp_path: Path, rel: str, text: str) -> None:
-    assert cloudformation.read(tmp_path, _write(tmp_path, rel, text)) == Read()
+    assert cloudformation.read(tmp_path, write_file(tmp_path, rel, text)) == Read()
 
 
 def test_template_with_no_functions_and_bad_resources(tmp_path: Path) -> None:
-    ok = _write(tmp_path, "a/template.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\n')
+    ok = write_file(tmp_path, "a/template.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\n')
     assert cloudformation.read(tmp_path, ok) == Read()
-    bad = _write(
+    bad = write_file(
         tmp_path, "b/template.yaml", "Transform: AWS::Serverless-2016-10-31\nResources: 3\n"
     )
     assert cloudformation.read(tmp_path, bad) == Read(
@@ -486,7 +480,9 @@ def test_unreadable_bytes_and_odd_yaml_never_raise(tmp_path: Path) -> None:
     binary = tmp_path / "template.json"
     binary.write_bytes(b"\xff\xfe\x00AWSTemplateFormatVersion")
     assert cloudformation.read(tmp_path, binary) == Read()
-    odd = _write(tmp_path, "x/template.yaml", "Resources:\n  ? [a, b]\n  : 1\nWhen: 2010-13-45\n")
+    odd = write_file(
+        tmp_path, "x/template.yaml", "Resources:\n  ? [a, b]\n  : 1\nWhen: 2010-13-45\n"
+    )
     read = cloudformation.read(tmp_path, odd)
     assert read.functions == () and len(read.problems) == 1
 
@@ -528,7 +524,7 @@ def test_a_json_dot_template_file_indented_with_tabs(tmp_path: Path) -> None:
         '\t\t\t"Properties": {"Handler": "t.h", "Runtime": "python3.12", "Code": "src"}\n'
         "\t\t}\n\t}\n}\n"
     )
-    file = _write(tmp_path, "cfn/tabbed.template", text)
+    file = write_file(tmp_path, "cfn/tabbed.template", text)
     assert cloudformation.read(tmp_path, file) == Read(
         functions=(
             Declared(

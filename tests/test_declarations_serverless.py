@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from helpers import write_file
 from uvbake.scan.declarations import serverless
 from uvbake.scan.declarations.model import Declared, Problem, Read
 
@@ -76,15 +77,8 @@ resources:
 """
 
 
-def _write(top: Path, rel: str, text: str) -> Path:
-    path = top / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
 def test_serverless_yml_functions(tmp_path: Path) -> None:
-    file = _write(tmp_path, "services/orders/serverless.yml", SERVICE)
+    file = write_file(tmp_path, "services/orders/serverless.yml", SERVICE)
     where = {"kind": "serverless", "file": "services/orders/serverless.yml"}
     arm = {"architectures": ("arm64",)}
     zipped = {"code_root": "services/orders", "runtime": "python3.12", **arm}
@@ -189,7 +183,7 @@ SERVICE_JSON = """\
 
 
 def test_serverless_json_and_a_variable_runtime(tmp_path: Path) -> None:
-    file = _write(tmp_path, "billing/serverless.json", SERVICE_JSON)
+    file = write_file(tmp_path, "billing/serverless.json", SERVICE_JSON)
     where = {"kind": "serverless", "file": "billing/serverless.json", "code_root": "billing"}
     assert serverless.read(tmp_path, file) == Read(
         functions=(
@@ -215,7 +209,7 @@ def test_serverless_json_and_a_variable_runtime(tmp_path: Path) -> None:
 
 def test_functions_without_a_runtime_are_node_and_left_out(tmp_path: Path) -> None:
     text = "service: web\nprovider:\n  name: aws\nfunctions:\n  page:\n    handler: page.render\n"
-    file = _write(tmp_path, "serverless.yaml", text)
+    file = write_file(tmp_path, "serverless.yaml", text)
     assert serverless.read(tmp_path, file) == Read()
 
 
@@ -230,7 +224,7 @@ functions:
       handler: jobs/nightly.run
     weekly: ${file(./functions/weekly.yml)}
 """
-    file = _write(tmp_path, "jobs/serverless.yml", text)
+    file = write_file(tmp_path, "jobs/serverless.yml", text)
     where = {"kind": "serverless", "file": "jobs/serverless.yml", "code_root": "jobs"}
     assert serverless.read(tmp_path, file) == Read(
         functions=(
@@ -278,7 +272,7 @@ functions:
   missing:
     image: nosuchimage
 """
-    file = _write(tmp_path, "media/serverless.yml", text)
+    file = write_file(tmp_path, "media/serverless.yml", text)
     where = {"kind": "serverless", "file": "media/serverless.yml", "handler": None}
     assert serverless.read(tmp_path, file) == Read(
         functions=(
@@ -314,14 +308,14 @@ functions:
     ],
 )
 def test_malformed_file_is_one_problem(tmp_path: Path, name: str, text: str, line: int) -> None:
-    read = serverless.read(tmp_path, _write(tmp_path, f"svc/{name}", text))
+    read = serverless.read(tmp_path, write_file(tmp_path, f"svc/{name}", text))
     assert read.functions == ()
     assert [(p.file, p.line) for p in read.problems] == [(f"svc/{name}", line)]
 
 
 def test_empty_and_non_mapping_files(tmp_path: Path) -> None:
-    assert serverless.read(tmp_path, _write(tmp_path, "a/serverless.yml", "")) == Read()
-    assert serverless.read(tmp_path, _write(tmp_path, "b/serverless.yml", "- a\n")) == Read(
+    assert serverless.read(tmp_path, write_file(tmp_path, "a/serverless.yml", "")) == Read()
+    assert serverless.read(tmp_path, write_file(tmp_path, "b/serverless.yml", "- a\n")) == Read(
         problems=(Problem("b/serverless.yml", 1, "not a Serverless service (not a mapping)"),)
     )
 
@@ -347,4 +341,4 @@ def test_other_clouds_are_not_lambda(tmp_path: Path) -> None:
     text = (
         "provider:\n  name: google\n  runtime: python312\nfunctions:\n  f:\n    handler: main.f\n"
     )
-    assert serverless.read(tmp_path, _write(tmp_path, "g/serverless.yml", text)) == Read()
+    assert serverless.read(tmp_path, write_file(tmp_path, "g/serverless.yml", text)) == Read()

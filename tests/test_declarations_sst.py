@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from helpers import build_tree, line_of
 from uvbake.scan.declarations import sst
 from uvbake.scan.declarations.model import Declared, Problem, Read
 
@@ -74,19 +75,8 @@ export function API({ stack }: StackContext) {
 """
 
 
-def _write(top: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = top / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-def _line(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
 def test_v3_config(tmp_path: Path) -> None:
-    _write(
+    build_tree(
         tmp_path,
         {
             "shop/sst.config.ts": CONFIG,
@@ -101,7 +91,7 @@ def test_v3_config(tmp_path: Path) -> None:
             Declared(
                 kind="sst",
                 file=file,
-                line=_line(CONFIG, '"Orders"'),
+                line=line_of(CONFIG, '"Orders"'),
                 name="Orders",
                 handler="handler",
                 code_root=None,
@@ -112,7 +102,7 @@ def test_v3_config(tmp_path: Path) -> None:
             Declared(
                 kind="sst",
                 file=file,
-                line=_line(CONFIG, '"Reports"'),
+                line=line_of(CONFIG, '"Reports"'),
                 name="Reports",
                 handler="main",
                 code_root=None,
@@ -123,7 +113,7 @@ def test_v3_config(tmp_path: Path) -> None:
             Declared(
                 kind="sst",
                 file=file,
-                line=_line(CONFIG, '"GET /orders"'),
+                line=line_of(CONFIG, '"GET /orders"'),
                 name="GET /orders",
                 handler="handler",
                 code_root=None,
@@ -132,7 +122,7 @@ def test_v3_config(tmp_path: Path) -> None:
             Declared(
                 kind="sst",
                 file=file,
-                line=_line(CONFIG, '"POST /orders"'),
+                line=line_of(CONFIG, '"POST /orders"'),
                 name="POST /orders",
                 handler="handler",
                 code_root=None,
@@ -142,7 +132,7 @@ def test_v3_config(tmp_path: Path) -> None:
             Declared(
                 kind="sst",
                 file=file,
-                line=_line(CONFIG, '"Staged"'),
+                line=line_of(CONFIG, '"Staged"'),
                 name="Staged",
                 handler=None,
                 code_root=None,
@@ -157,7 +147,7 @@ def test_v3_config(tmp_path: Path) -> None:
 
 
 def test_v2_stack(tmp_path: Path) -> None:
-    _write(
+    build_tree(
         tmp_path, {"sst.config.ts": "export default { stacks(app) {} };\n", "stacks/Api.ts": STACK}
     )
     got = sst.read(tmp_path, tmp_path / "stacks/Api.ts")
@@ -166,7 +156,7 @@ def test_v2_stack(tmp_path: Path) -> None:
             Declared(
                 kind="sst",
                 file="stacks/Api.ts",
-                line=_line(STACK, '"Worker"'),
+                line=line_of(STACK, '"Worker"'),
                 name="Worker",
                 handler="handler",
                 code_root="services",
@@ -176,7 +166,7 @@ def test_v2_stack(tmp_path: Path) -> None:
             Declared(
                 kind="sst",
                 file="stacks/Api.ts",
-                line=_line(STACK, '"GET /"'),
+                line=line_of(STACK, '"GET /"'),
                 name="GET /",
                 handler="handler",
                 code_root=None,
@@ -186,7 +176,7 @@ def test_v2_stack(tmp_path: Path) -> None:
             Declared(
                 kind="sst",
                 file="stacks/Api.ts",
-                line=_line(STACK, '"POST /"'),
+                line=line_of(STACK, '"POST /"'),
                 name="POST /",
                 handler="handler",
                 code_root=None,
@@ -198,12 +188,12 @@ def test_v2_stack(tmp_path: Path) -> None:
 
 
 def test_stacks_folder_without_an_sst_app_is_not_read(tmp_path: Path) -> None:
-    _write(tmp_path, {"stacks/Api.ts": STACK})
+    build_tree(tmp_path, {"stacks/Api.ts": STACK})
     assert sst.read(tmp_path, tmp_path / "stacks/Api.ts") == Read()
 
 
 def test_unbalanced_config_is_one_problem(tmp_path: Path) -> None:
-    _write(tmp_path, {"sst.config.ts": 'new sst.aws.Function("A", { handler: "a.handler" );\n'})
+    build_tree(tmp_path, {"sst.config.ts": 'new sst.aws.Function("A", { handler: "a.handler" );\n'})
     got = sst.read(tmp_path, tmp_path / "sst.config.ts")
     assert got == Read(problems=(Problem("sst.config.ts", 1, "does not parse: unbalanced ')'"),))
 

@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from helpers import write_file
 from uvbake.scan.declarations import terraform
 from uvbake.scan.declarations.model import Declared, Read
 
@@ -119,16 +120,9 @@ data "archive_file" "reports" {
 """
 
 
-def _write(top: Path, rel: str, text: str) -> Path:
-    path = top / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
 def test_lambda_resources_and_modules(tmp_path: Path) -> None:
-    file = _write(tmp_path, "infra/lambda.tf", LAMBDAS)
-    _write(tmp_path, "infra/archives.tf", ARCHIVES)
+    file = write_file(tmp_path, "infra/lambda.tf", LAMBDAS)
+    write_file(tmp_path, "infra/archives.tf", ARCHIVES)
     where = {"kind": "terraform", "file": "infra/lambda.tf"}
     assert terraform.read(tmp_path, file) == Read(
         functions=(
@@ -220,7 +214,7 @@ resource "aws_lambda_function" "variable" {
   architectures = [var.arch]
 }
 """
-    file = _write(tmp_path, "deploy/main.tf", text)
+    file = write_file(tmp_path, "deploy/main.tf", text)
     where = {"kind": "terraform", "file": "deploy/main.tf", "code_root": None}
     assert terraform.read(tmp_path, file) == Read(
         functions=(
@@ -282,7 +276,7 @@ def test_one_line_blocks_and_module_images(tmp_path: Path) -> None:
         '  image_config { command = ["x"] }\n'
         "}\n"
     )
-    file = _write(tmp_path, "main.tf", text)
+    file = write_file(tmp_path, "main.tf", text)
     where = {"kind": "terraform", "file": "main.tf", "code_root": None}
     assert terraform.read(tmp_path, file) == Read(
         functions=(
@@ -305,7 +299,7 @@ def test_one_line_blocks_and_module_images(tmp_path: Path) -> None:
     ],
 )
 def test_malformed_file_is_one_problem(tmp_path: Path, text: str, line: int, message: str) -> None:
-    read = terraform.read(tmp_path, _write(tmp_path, "infra/bad.tf", text))
+    read = terraform.read(tmp_path, write_file(tmp_path, "infra/bad.tf", text))
     assert read.functions == ()
     assert len(read.problems) == 1
     problem = read.problems[0]
@@ -315,13 +309,13 @@ def test_malformed_file_is_one_problem(tmp_path: Path, text: str, line: int, mes
 
 def test_files_without_lambdas_are_not_parsed(tmp_path: Path) -> None:
     text = 'variable "stage" {\n  type = string\n'  # unclosed, but nothing to read in it
-    assert terraform.read(tmp_path, _write(tmp_path, "variables.tf", text)) == Read()
+    assert terraform.read(tmp_path, write_file(tmp_path, "variables.tf", text)) == Read()
 
 
 def test_a_broken_sibling_does_not_matter(tmp_path: Path) -> None:
-    _write(tmp_path, "tf/broken.tf", 'data "archive_file" "x" {\n')
+    write_file(tmp_path, "tf/broken.tf", 'data "archive_file" "x" {\n')
     text = 'resource "aws_lambda_function" "f" {\n  filename = "f.zip"\n  handler = "f.h"\n}\n'
-    file = _write(tmp_path, "tf/f.tf", text)
+    file = write_file(tmp_path, "tf/f.tf", text)
     assert terraform.read(tmp_path, file) == Read(
         functions=(
             Declared(
@@ -374,7 +368,7 @@ module "orders" {
   source_path = "${path.module}/../orders"
 }
 """
-    file = _write(tmp_path, "stack/lambda.tf", text)
+    file = write_file(tmp_path, "stack/lambda.tf", text)
     assert terraform.read(tmp_path, file) == Read(
         functions=(
             Declared(
@@ -399,7 +393,7 @@ module "render" {
   image_config_command = var.command
 }
 """
-    file = _write(tmp_path, "render.tf", text)
+    file = write_file(tmp_path, "render.tf", text)
     assert terraform.read(tmp_path, file) == Read(
         functions=(
             Declared(

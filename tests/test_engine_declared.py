@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine import BASE_IMAGE, REGISTRY, UV_IMAGE, require_engine
-from helpers import build_tree, uvbake
+from helpers import build_tree, uv_lock_offline, uvbake
 from test_declared_workspaces import BILLING, CDK_PY, CDK_TS, REPORTS, SAM
 
 pytestmark = pytest.mark.engine
@@ -92,18 +92,10 @@ def _workspace(root: Path) -> Path:
     )
 
 
-def _lock(root: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    argv = [sys.executable, "-m", "uv", "lock", "--offline", "--python", sys.executable]
-    done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-
-
 def test_declared_functions_answer_when_invoked(tmp_path: Path) -> None:
     require_engine()
     root = _workspace(tmp_path / "ws")
-    _lock(root)
+    uv_lock_offline(root)
     generated = uvbake("generate", cwd=root)
     assert generated.returncode == 0, generated.stderr
     assert generated.stderr == (

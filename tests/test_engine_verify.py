@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from engine import BASE_IMAGE, REGISTRY, UV_IMAGE, require_engine
-from helpers import build_tree, uvbake
+from helpers import build_tree, uv_lock_offline, uvbake
 
 pytestmark = pytest.mark.engine
 
@@ -71,14 +71,6 @@ def _workspace(root: Path) -> Path:
     )
 
 
-def _lock(root: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    argv = [sys.executable, "-m", "uv", "lock", "--offline", "--python", sys.executable]
-    done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-
-
 def readme_snippets() -> list[str]:
     text = README.read_text(encoding="utf-8")
     section = text.split("\n## Verifying images\n", 1)[1].split("\n## ", 1)[0]
@@ -89,7 +81,7 @@ def readme_snippets() -> list[str]:
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     require_engine()
     root = _workspace(tmp_path_factory.mktemp("verify") / "ws")
-    _lock(root)
+    uv_lock_offline(root)
     generated = uvbake("generate", cwd=root)
     assert generated.returncode == 0, generated.stderr
     tag = f"t{uuid.uuid4().hex[:10]}"

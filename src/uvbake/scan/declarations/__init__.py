@@ -10,32 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from types import ModuleType
 
+from uvbake.scan import tree
 from uvbake.scan.declarations.model import Declared, Problem, Read
 
-# Folders never read for declarations: dependencies, build outputs and tool caches (a CDK
-# cloud assembly holds synthesised copies of the templates the app declares).
-SKIP = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".venv",
-        "venv",
-        "node_modules",
-        "cdk.out",
-        ".aws-sam",
-        ".serverless",
-        ".terraform",
-        ".sst",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".tox",
-        "dist",
-        "build",
-        "site-packages",
-    }
-)
+# Folders never read for declarations: those never walked, plus build outputs (a CDK cloud
+# assembly, a SAM build folder hold synthesised copies of the templates the app declares).
+SKIP = tree.SKIP | {"dist", "build", "site-packages"}
 
 
 READERS = (
