@@ -352,6 +352,8 @@ def test_workspace_in_a_sub_folder_of_the_repository(tmp_path: Path) -> None:
     steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
     bakes = [s["with"] for s in steps if s.get("uses", "").startswith("docker/bake-action")]
     assert [b["workdir"] for b in bakes] == ["lambda", "lambda"]
+    uploads = [s["with"] for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert [u["path"] for u in uploads] == ["lambda/uvbake-images.json"]
     schema = Path(sys.executable).with_name("check-jsonschema")
     valid = subprocess.run(
         [str(schema), "--builtin-schema", "vendor.github-workflows", str(repo / WORKFLOW)],

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -87,6 +88,7 @@ def test_pushes_to_main_and_tags_release_every_service(tmp_path: Path) -> None:
         "TAG": "${{ github.sha }}",
         "VERSION": "${{ github.ref_type == 'tag' && github.ref_name || '' }}",
         "CACHE": "registry",
+        "BUILDX_METADATA_PROVENANCE": "disabled",
     }
     assert release["permissions"] == {"contents": "read", "id-token": "write"}
     step(release, "aws-actions/configure-aws-credentials")
@@ -98,6 +100,42 @@ def test_pushes_to_main_and_tags_release_every_service(tmp_path: Path) -> None:
     }
     names = [s.get("uses", "").split("@")[0] for s in release["steps"]]
     assert names.index("aws-actions/amazon-ecr-login") < names.index("docker/bake-action")
+
+
+def test_the_release_hands_each_image_by_digest_to_deploys(tmp_path: Path) -> None:
+    """Run the release job's images step as the runner would, on the metadata bake-action
+    outputs; the job output and the artifact are what it writes."""
+    seed_workspace(tmp_path)
+    release = written(tmp_path)["jobs"]["release"]
+    images = next(s for s in release["steps"] if s.get("id") == "images")
+    assert step(release, "docker/bake-action")["id"] == "bake"
+    assert images["env"] == {"METADATA": "${{ steps.bake.outputs.metadata }}"}
+    assert release["outputs"] == {"images": "${{ steps.images.outputs.images }}"}
+    assert step(release, "actions/upload-artifact")["with"] == {
+        "name": "uvbake-images",
+        "path": "uvbake-images.json",
+        "if-no-files-found": "error",
+    }
+    digest = "sha256:" + "d4" * 32
+    metadata = {
+        name: {"containerimage.digest": digest, "image.name": f"r.example/{name}:abc"}
+        for name in ("api", "worker")
+    }
+    output, summary = tmp_path.parent / "output", tmp_path.parent / "summary"
+    env = {
+        **os.environ,
+        "METADATA": json.dumps(metadata),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+    }
+    subprocess.run(["bash", "-ec", images["run"]], cwd=tmp_path, env=env, check=True)
+    kept = json.loads((tmp_path / "uvbake-images.json").read_text())
+    assert kept["worker"]["image"] == f"r.example/worker@{digest}"
+    assert output.read_text() == "images=" + json.dumps(kept, separators=(",", ":")) + "\n"
+    assert summary.read_text().splitlines()[-1] == (
+        f"| worker | worker | - | `r.example/worker@{digest}` | `r.example/worker:abc` |"
+    )
 
 
 def test_arm64_runner_runs_the_release(tmp_path: Path) -> None:

@@ -254,6 +254,50 @@ def matrix(
     _exit(outcome.code)
 
 
+class ImagesFormat(str, enum.Enum):
+    json = "json"
+    text = "text"
+    github = "github"
+    github_summary = "github-summary"
+
+
+@app.command()
+def images(
+    ctx: typer.Context,
+    metadata: Annotated[
+        str,
+        typer.Argument(
+            help="The file of `docker buildx bake --push --metadata-file FILE` (- for stdin)."
+        ),
+    ],
+    fmt: Annotated[
+        ImagesFormat,
+        typer.Option(
+            "--format",
+            help="json; text; github (images=... for $GITHUB_OUTPUT); "
+            "github-summary (a Markdown table for $GITHUB_STEP_SUMMARY).",
+        ),
+    ] = ImagesFormat.json,
+    partial: Annotated[
+        bool,
+        typer.Option("--partial", help="List the targets the file has, not every service's."),
+    ] = False,
+    root: RootOption = None,
+) -> None:
+    """Print each target's pushed image (registry/repository@sha256:...) for deploy tools."""
+    with _handled(ctx) as outcome:
+        from uvbake.commands import deploy as command
+
+        outcome.code = command.run(
+            root=_root(ctx, root),
+            metadata=metadata,
+            fmt=fmt.value,
+            partial=partial,
+            console=_console(ctx),
+        )
+    _exit(outcome.code)
+
+
 ci_app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
