@@ -22,6 +22,7 @@ import pytest
 
 from engine import BASE_IMAGE, REGISTRY, UV_IMAGE, bake, require_engine
 from helpers import uvbake
+from uvbake.render.files import REGISTRY_EMPTY
 
 pytestmark = pytest.mark.engine
 
@@ -71,6 +72,27 @@ def test_images_are_the_manifests_the_registry_serves(tmp_path: Path) -> None:
         assert image["image"] == f"{repository}@{image['digest']}"
         assert served(image["tags"][0]) == (image["digest"], image["digest"])
         assert served(image["image"]) == (image["digest"], image["digest"])
+
+
+def test_an_empty_registry_stops_the_bake_on_one_line(tmp_path: Path) -> None:
+    """A release whose REGISTRY variable is unset: buildx stops before building, with one
+    ERROR line that names the problem (buildx may print the source lines above it)."""
+    require_engine()
+    work = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
+    done = subprocess.run(
+        ["docker", "buildx", "bake", "--push", "release"],
+        cwd=work,
+        env={**os.environ, "REGISTRY": "", "TAG": "x"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1, done.stderr
+    assert errors[0].endswith(f'cannot parse "{REGISTRY_EMPTY}" as a base 10 integer.')
+    assert "/orders:x" not in done.stderr
 
 
 class LambdaApi(http.server.BaseHTTPRequestHandler):

@@ -39,7 +39,8 @@ def test_every_ci_snippet_runs(tmp_path: Path) -> None:
         ),
         "uvbake matrix --shards 2": lambda out: json.loads(out) == shards,
         "uvbake ci github && uvbake ci github --check": lambda out: (
-            out == "wrote .github/workflows/uvbake.yml\n"
+            out.startswith("wrote .github/workflows/uvbake.yml\na first release needs:\n")
+            and out.endswith("  ECR repositories in REGISTRY: api, worker\n")
             and (ws / ".github/workflows/uvbake.yml").is_file()
         ),
     }

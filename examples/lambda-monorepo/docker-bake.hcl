@@ -6,6 +6,14 @@ variable "REGISTRY" {
   default = "local"
 }
 
+# REGISTRY as every tag and cache reference uses it. An empty REGISTRY (an unset repository
+# variable in CI, say) would push "/<service>:latest"; it stops the bake here instead, with one
+# line: buildx 0.13 has no variable validation, so parseint, which every buildx has, fails on
+# a message that names the problem.
+variable "_REGISTRY" {
+  default = REGISTRY != "" ? REGISTRY : parseint("REGISTRY is empty: set it to the registry to push to, such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com (in GitHub Actions, the repository variable REGISTRY)", 10)
+}
+
 variable "TAG" {
   default = "latest"
 }
@@ -82,17 +90,17 @@ target "ingestion-worker" {
   inherits  = ["_uvbake", "docker-metadata-action-ingestion-worker"]
   target    = "svc-ingestion-worker"
   platforms = [PLATFORM]
-  tags = VERSION == "" ? ["${REGISTRY}/ingestion-worker:${TAG}"] : [
-    "${REGISTRY}/ingestion-worker:${TAG}",
-    "${REGISTRY}/ingestion-worker:${VERSION}",
+  tags = VERSION == "" ? ["${_REGISTRY}/ingestion-worker:${TAG}"] : [
+    "${_REGISTRY}/ingestion-worker:${TAG}",
+    "${_REGISTRY}/ingestion-worker:${VERSION}",
   ]
   # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
   # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=ingestion-worker"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/ingestion-worker:buildcache",
+    "type=registry,ref=${_REGISTRY}/ingestion-worker:buildcache",
   ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=ingestion-worker,mode=max"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/ingestion-worker:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+    "type=registry,ref=${_REGISTRY}/ingestion-worker:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
   labels = {
     "dev.uvbake.handler" = "ingestion_worker.main.handler"
@@ -113,17 +121,17 @@ target "notifications" {
   inherits  = ["_uvbake", "docker-metadata-action-notifications"]
   target    = "svc-notifications"
   platforms = [PLATFORM]
-  tags = VERSION == "" ? ["${REGISTRY}/notifications:${TAG}"] : [
-    "${REGISTRY}/notifications:${TAG}",
-    "${REGISTRY}/notifications:${VERSION}",
+  tags = VERSION == "" ? ["${_REGISTRY}/notifications:${TAG}"] : [
+    "${_REGISTRY}/notifications:${TAG}",
+    "${_REGISTRY}/notifications:${VERSION}",
   ]
   # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
   # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=notifications"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/notifications:buildcache",
+    "type=registry,ref=${_REGISTRY}/notifications:buildcache",
   ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=notifications,mode=max"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/notifications:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+    "type=registry,ref=${_REGISTRY}/notifications:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
   labels = {
     "dev.uvbake.handler" = "notifications.main.handler"
@@ -144,17 +152,17 @@ target "orders" {
   inherits  = ["_uvbake", "docker-metadata-action-orders"]
   target    = "svc-orders"
   platforms = [PLATFORM]
-  tags = VERSION == "" ? ["${REGISTRY}/orders:${TAG}"] : [
-    "${REGISTRY}/orders:${TAG}",
-    "${REGISTRY}/orders:${VERSION}",
+  tags = VERSION == "" ? ["${_REGISTRY}/orders:${TAG}"] : [
+    "${_REGISTRY}/orders:${TAG}",
+    "${_REGISTRY}/orders:${VERSION}",
   ]
   # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
   # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=orders"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/orders:buildcache",
+    "type=registry,ref=${_REGISTRY}/orders:buildcache",
   ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=orders,mode=max"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/orders:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+    "type=registry,ref=${_REGISTRY}/orders:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
   labels = {
     "dev.uvbake.handler" = "orders.main.handler"

@@ -6,6 +6,14 @@ variable "REGISTRY" {
   default = "local"
 }
 
+# REGISTRY as every tag and cache reference uses it. An empty REGISTRY (an unset repository
+# variable in CI, say) would push "/<service>:latest"; it stops the bake here instead, with one
+# line: buildx 0.13 has no variable validation, so parseint, which every buildx has, fails on
+# a message that names the problem.
+variable "_REGISTRY" {
+  default = REGISTRY != "" ? REGISTRY : parseint("REGISTRY is empty: set it to the registry to push to, such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com (in GitHub Actions, the repository variable REGISTRY)", 10)
+}
+
 variable "TAG" {
   default = "latest"
 }
@@ -82,17 +90,17 @@ target "acme-billing" {
   inherits  = ["_uvbake", "docker-metadata-action-acme-billing"]
   target    = "svc-acme-billing"
   platforms = [PLATFORM]
-  tags = VERSION == "" ? ["${REGISTRY}/acme-billing:${TAG}"] : [
-    "${REGISTRY}/acme-billing:${TAG}",
-    "${REGISTRY}/acme-billing:${VERSION}",
+  tags = VERSION == "" ? ["${_REGISTRY}/acme-billing:${TAG}"] : [
+    "${_REGISTRY}/acme-billing:${TAG}",
+    "${_REGISTRY}/acme-billing:${VERSION}",
   ]
   # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
   # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=acme-billing"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/acme-billing:buildcache",
+    "type=registry,ref=${_REGISTRY}/acme-billing:buildcache",
   ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=acme-billing,mode=max"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/acme-billing:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+    "type=registry,ref=${_REGISTRY}/acme-billing:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
   labels = {
     "dev.uvbake.handler" = "acme_billing.main.handler"
@@ -112,17 +120,17 @@ target "notify" {
   inherits  = ["_uvbake", "docker-metadata-action-notify"]
   target    = "svc-notify"
   platforms = [PLATFORM]
-  tags = VERSION == "" ? ["${REGISTRY}/notify:${TAG}"] : [
-    "${REGISTRY}/notify:${TAG}",
-    "${REGISTRY}/notify:${VERSION}",
+  tags = VERSION == "" ? ["${_REGISTRY}/notify:${TAG}"] : [
+    "${_REGISTRY}/notify:${TAG}",
+    "${_REGISTRY}/notify:${VERSION}",
   ]
   # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
   # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=notify"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/notify:buildcache",
+    "type=registry,ref=${_REGISTRY}/notify:buildcache",
   ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=notify,mode=max"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/notify:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+    "type=registry,ref=${_REGISTRY}/notify:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
   labels = {
     "dev.uvbake.handler" = "notify.main.handler"
@@ -142,17 +150,17 @@ target "acme-ledger" {
   inherits  = ["_uvbake", "docker-metadata-action-acme-ledger"]
   target    = "svc-acme-ledger"
   platforms = [PLATFORM]
-  tags = VERSION == "" ? ["${REGISTRY}/acme-ledger:${TAG}"] : [
-    "${REGISTRY}/acme-ledger:${TAG}",
-    "${REGISTRY}/acme-ledger:${VERSION}",
+  tags = VERSION == "" ? ["${_REGISTRY}/acme-ledger:${TAG}"] : [
+    "${_REGISTRY}/acme-ledger:${TAG}",
+    "${_REGISTRY}/acme-ledger:${VERSION}",
   ]
   # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
   # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=acme-ledger"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/acme-ledger:buildcache",
+    "type=registry,ref=${_REGISTRY}/acme-ledger:buildcache",
   ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=acme-ledger,mode=max"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/acme-ledger:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+    "type=registry,ref=${_REGISTRY}/acme-ledger:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
   labels = {
     "dev.uvbake.handler" = "acme.ledger.main.handler"

@@ -6,6 +6,14 @@ variable "REGISTRY" {
   default = "local"
 }
 
+# REGISTRY as every tag and cache reference uses it. An empty REGISTRY (an unset repository
+# variable in CI, say) would push "/<service>:latest"; it stops the bake here instead, with one
+# line: buildx 0.13 has no variable validation, so parseint, which every buildx has, fails on
+# a message that names the problem.
+variable "_REGISTRY" {
+  default = REGISTRY != "" ? REGISTRY : parseint("REGISTRY is empty: set it to the registry to push to, such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com (in GitHub Actions, the repository variable REGISTRY)", 10)
+}
+
 variable "TAG" {
   default = "latest"
 }
@@ -82,17 +90,17 @@ target "api" {
   inherits  = ["_uvbake", "docker-metadata-action-api"]
   target    = "svc-api"
   platforms = [PLATFORM]
-  tags = VERSION == "" ? ["${REGISTRY}/api:${TAG}"] : [
-    "${REGISTRY}/api:${TAG}",
-    "${REGISTRY}/api:${VERSION}",
+  tags = VERSION == "" ? ["${_REGISTRY}/api:${TAG}"] : [
+    "${_REGISTRY}/api:${TAG}",
+    "${_REGISTRY}/api:${VERSION}",
   ]
   # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
   # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=api"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/api:buildcache",
+    "type=registry,ref=${_REGISTRY}/api:buildcache",
   ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=api,mode=max"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/api:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+    "type=registry,ref=${_REGISTRY}/api:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
   labels = {
     "dev.uvbake.handler" = "api.main.handler"
@@ -112,17 +120,17 @@ target "worker" {
   inherits  = ["_uvbake", "docker-metadata-action-worker"]
   target    = "svc-worker"
   platforms = [PLATFORM]
-  tags = VERSION == "" ? ["${REGISTRY}/worker:${TAG}"] : [
-    "${REGISTRY}/worker:${TAG}",
-    "${REGISTRY}/worker:${VERSION}",
+  tags = VERSION == "" ? ["${_REGISTRY}/worker:${TAG}"] : [
+    "${_REGISTRY}/worker:${TAG}",
+    "${_REGISTRY}/worker:${VERSION}",
   ]
   # Any other CACHE than "", "gha" or "registry" stops the bake here: regex fails on it (its
   # pattern has no capture group, so where it matches it is a string, as in the other lists).
   cache-from = CACHE == "gha" ? ["type=gha,scope=worker"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/worker:buildcache",
+    "type=registry,ref=${_REGISTRY}/worker:buildcache",
   ] : CACHE == "" ? [] : [regex("^(?:|gha|registry)$", CACHE)]
   cache-to = CACHE == "gha" ? ["type=gha,scope=worker,mode=max"] : CACHE == "registry" ? [
-    "type=registry,ref=${REGISTRY}/worker:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+    "type=registry,ref=${_REGISTRY}/worker:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
   ] : []
   labels = {
     "dev.uvbake.handler" = "worker.main.handler"

@@ -20,6 +20,24 @@ DOCKERIGNORE = f"{DOCKERFILE}.dockerignore"
 # Names the bake file gives to other things than a service's own target.
 BAKE_GROUPS = ("default", "release")
 METADATA_TARGET = "docker-metadata-action-{}"
+# The argument of the bake file's failing parseint when REGISTRY is empty: what buildx prints.
+REGISTRY_EMPTY = (
+    "REGISTRY is empty: set it to the registry to push to, such as "
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com (in GitHub Actions, the repository "
+    "variable REGISTRY)"
+)
+
+
+def repositories(service: ServicePlan) -> list[tuple[str, str]]:
+    """(bake target, image repository) of each image of a service: [tool.uvbake] repository,
+    else the service's name, and `-<function>` for each of its functions."""
+    own = service.member.settings.repository or service.name
+    if not service.functions:
+        return [(service.name, own)]
+    return [
+        (target, f"{own}-{f.name}")
+        for f, (target, _) in zip(service.functions, service.targets, strict=True)
+    ]
 
 
 def base_target(service: str) -> str:
@@ -125,6 +143,7 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
     default_platform = service.platform == plan.workspace.settings.platform
     stage = stage_name(service.name)
     base = service.base_dockerfile
+    repository = dict(repositories(service))
     return {
         "name": service.name,
         "stage": stage,
@@ -134,6 +153,7 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
             {
                 "name": target,
                 "metadata_target": METADATA_TARGET.format(target),
+                "repository": repository[target],
                 "stage": stage_name(target),
                 "handler": handler,
                 "labels": _labels(service, target, handler),
@@ -203,6 +223,7 @@ def render(plan: Plan) -> dict[str, str]:
         "base_image": settings.base_image,
         "uv_image": settings.uv_image,
         "registry": settings.registry,
+        "registry_empty": REGISTRY_EMPTY,
         "platform": settings.platform,
         "site": plan.site_packages,
         "native": settings.native_builds,

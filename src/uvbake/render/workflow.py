@@ -230,6 +230,28 @@ def workflow(plan: Plan, *, workdir: str = "") -> dict[str, Any]:
     }
 
 
+def first_release(plan: Plan) -> list[str]:
+    """What the release job needs before it first runs, one line each: the repository
+    variables it reads, the ECR repositories it pushes to, the environment of the index
+    secrets."""
+    from uvbake.render.files import repositories
+
+    names = [repo for service in plan.services for _, repo in repositories(service)]
+    lines = [
+        "a first release needs:",
+        "  repository variables: REGISTRY (such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com), "
+        "AWS_REGION, AWS_ROLE_ARN (a role GitHub's OIDC provider may assume, "
+        "allowed to push to these repositories)",
+        f"  ECR repositories in REGISTRY: {', '.join(names)}",
+    ]
+    if plan.workspace.indexes:
+        lines.append(
+            f"  environment {INDEX_ENVIRONMENT} with the secrets UVBAKE_NETRC and/or "
+            "UVBAKE_UV_ENV (the package index credentials)"
+        )
+    return lines
+
+
 def repository(root: Path) -> tuple[Path, str]:
     """The top of the git repository holding `root`, and `root`'s folder in it ("" at the
     top); `root` itself and "" outside a git repository."""

@@ -267,6 +267,20 @@ def stale_files(root: Path, files: Mapping[str, str]) -> list[Finding]:
     ]
 
 
+def stale_workflow(plan: Plan) -> list[Finding]:
+    """The workflow `uvbake ci github` wrote, when `ci github --check` would rewrite it. A
+    workspace without one, or with a workflow of its own at that path, has no finding."""
+    from uvbake.render import workflow
+
+    top, workdir = workflow.repository(plan.workspace.root)
+    files = workflow.render_files(plan, workdir=workdir)
+    return [
+        Finding(change.path, "is stale", "run `uvbake ci github`")
+        for change in writer.changes(top, files)
+        if change.old is not None and change.path not in writer.foreign([change])
+    ]
+
+
 def stale_lock(root: Path) -> list[Finding]:
     """`uv lock --check --offline` when uv is on PATH. A fresh lock passes without the network;
     a stale one either "needs to be updated" or needs a resolution that offline mode refuses.
@@ -304,5 +318,6 @@ def check(plan: Plan) -> list[Finding]:
         *conflicts,
         *undeclared_imports(plan, distributions=distributions(root)),
         *([] if conflicts else stale_files(root, render.render(plan))),
+        *stale_workflow(plan),
         *stale_lock(root),
     ]
