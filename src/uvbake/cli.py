@@ -16,7 +16,7 @@ import typer
 
 from uvbake import __version__
 from uvbake.console import Console
-from uvbake.errors import USAGE, Outcome, handled, one_line
+from uvbake.errors import USAGE, Outcome, flushed, handled, one_line
 from uvbake.load.rootfind import find_root
 
 app = typer.Typer(
@@ -360,7 +360,8 @@ def global_first(argv: list[str]) -> list[str]:
 
 def main() -> int:
     """The `uvbake` script: usage errors are one line and exit code 2, as uv's are; with no
-    arguments it prints the help, with exit code 2 too."""
+    arguments it prints the help, with exit code 2 too. A reader that closes stdout early
+    ends it quietly, with the code a shell gives a process SIGPIPE ended."""
     exceptions = _click_exceptions()
     try:
         code = app(args=global_first(sys.argv[1:]), standalone_mode=False)
@@ -377,4 +378,4 @@ def main() -> int:
     except (exceptions.Abort, typer.Abort, KeyboardInterrupt):
         print("uvbake: aborted", file=sys.stderr)
         return 130
-    return code if isinstance(code, int) else 0
+    return flushed(code if isinstance(code, int) else 0)
