@@ -158,7 +158,11 @@ def test_root_project_files_do_not_mark_everything(tmp_path: Path) -> None:
 def test_cli_prints_one_service_per_line(repo: Path) -> None:
     build_tree(repo, {"services/common/log/new.py": "", "services/api/new.py": ""})
     result = uvbake("affected", "--since", "HEAD", cwd=repo)
-    assert (result.returncode, result.stdout, result.stderr) == (0, "api\nworker\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "api\nworker\n",
+        "uvbake: compared the working tree with HEAD: 2 of 2 services affected\n",
+    )
     result = uvbake(
         "affected", "--since", "HEAD", "--format", "json", "--root", str(repo), cwd=repo.parent
     )

@@ -134,4 +134,8 @@ def test_check_command_honours_the_comment(tmp_path: Path) -> None:
     root = with_import(seed_workspace(tmp_path), "import yaml  # uvbake: ignore[undeclared-import]")
     assert uvbake("generate", cwd=root).returncode == 0
     result = uvbake("check", cwd=root, env={"PATH": ""})
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "",
+        "uvbake: checked the imports of 2 services, the generated files: no findings\n",
+    )

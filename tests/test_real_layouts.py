@@ -218,7 +218,11 @@ def test_bake_targets_and_stages_by_convention(lambdas_root: Path) -> None:
 def test_check_knows_path_dependencies_and_functions(lambdas_root: Path) -> None:
     assert uvbake("generate", cwd=lambdas_root).returncode == 0
     result = uvbake("check", cwd=lambdas_root, env={"PATH": ""})  # no uv: no lock check
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "",
+        "uvbake: checked the imports of 5 services, the generated files: no findings\n",
+    )
 
 
 def test_matrix_and_affected_follow_functions(lambdas_root: Path) -> None:

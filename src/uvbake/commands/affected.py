@@ -29,9 +29,14 @@ def run(*, root: Path, since: str, as_json: bool, console: Console | None = None
     import json
 
     console = console or Console()
-    names = services_since(api.planned(root, console=console), root, since)
+    the_plan = api.planned(root, console=console)
+    names = services_since(the_plan, root, since)
     text = json.dumps(list(names)) + "\n" if as_json else "".join(f"{n}\n" for n in names)
     console.out.write(text)
+    console.status(
+        f"uvbake: compared the working tree with {since}: {len(names)} of "
+        f"{len(the_plan.services)} services affected"
+    )
     return 0
 
 

@@ -12,7 +12,10 @@ def run(*, root: Path, console: Console | None = None) -> int:
     console = console or Console()
     from uvbake.report import findings
 
-    found = findings.check(api.planned(root, console=console))
+    the_plan = api.planned(root, console=console)
+    found = findings.check(the_plan)
     for finding in found:
         console.out.write(finding.line() + "\n")
+    if not found:
+        console.status(f"uvbake: checked {findings.checked(the_plan)}: no findings")
     return 1 if found else 0

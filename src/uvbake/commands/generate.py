@@ -13,13 +13,32 @@ def run(
     *, root: Path, check: bool, stdout: bool, force: bool = False, console: Console | None = None
 ) -> int:
     console = console or Console()
-    _, files = api.generated_files(root, console=console)
+    the_plan, files = api.generated_files(root, console=console)
     if stdout:
         for name in sorted(files):
             console.out.write(f"# ===== {name} =====\n{files[name]}")
         if check:
             return stale(writer.changes(root, files), command="generate", console=console)
         return 0
-    return write_or_check(
+    bake_file = the_plan.workspace.settings.bake_file
+    previous = _text(root / bake_file)
+    code = write_or_check(
         root=root, files=files, check=check, command="generate", console=console, force=force
     )
+    if check:
+        if code == 0:
+            names = ", ".join(sorted(files))
+            console.status(f"uvbake: checked {names}: each is what uvbake would write")
+        return code
+    from uvbake.report.summary import summary
+
+    for line in summary(the_plan, previous_bake_file=previous):
+        console.note(line)
+    return code
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -309,6 +309,21 @@ def name_conflicts(plan: Plan) -> list[Finding]:
     return [Finding.of(error) for error in render.name_conflicts(plan)]
 
 
+def checked(plan: Plan) -> str:
+    """What `check` looked at, in words, for the line it prints when it finds nothing."""
+    from uvbake.render import workflow
+
+    top, _ = workflow.repository(plan.workspace.root)
+    services = len(plan.services)
+    parts = [
+        f"the imports of {services} service{'' if services == 1 else 's'}",
+        "the generated files",
+        *(["the workflow"] if (top / workflow.WORKFLOW).is_file() else []),
+        *(["uv.lock (uv lock --check)"] if shutil.which("uv") else []),
+    ]
+    return ", ".join(parts)
+
+
 def check(plan: Plan) -> list[Finding]:
     """Every finding for the workspace of `plan`. Its generated files are compared with a
     fresh render, which services named like a bake group or target would make fail."""
