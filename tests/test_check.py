@@ -146,8 +146,8 @@ def test_distributions_come_from_the_workspace_venv(example: Path) -> None:
 
 def test_stale_and_missing_generated_files(example: Path) -> None:
     (example / "uvbake.Dockerfile.dockerignore").unlink()
-    with (example / "docker-bake.hcl").open("a") as handle:
-        handle.write("# edited\n")
+    orders = example / "services/orders/pyproject.toml"
+    orders.write_text(orders.read_text().replace("Prices and accepts", "Prices and takes"))
     result = uvbake("check", cwd=example, env=NO_UV)
     assert result.stdout.splitlines() == [
         "docker-bake.hcl: is stale; run `uvbake generate`",

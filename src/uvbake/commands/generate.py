@@ -23,7 +23,13 @@ def run(
     bake_file = the_plan.workspace.settings.bake_file
     previous = _text(root / bake_file)
     code = write_or_check(
-        root=root, files=files, check=check, command="generate", console=console, force=force
+        root=root,
+        files=files,
+        check=check,
+        command="generate",
+        console=console,
+        force=force,
+        bake_file=bake_file,
     )
     if check:
         if code == 0:

@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 
+from uvbake import edits
 from uvbake.errors import UvbakeError
 from uvbake.plan.layers import Layer
 from uvbake.plan.planner import LibraryPlan, Plan, ServicePlan
@@ -235,8 +236,9 @@ def render(plan: Plan) -> dict[str, str]:
         "targets": [t for s in plan.services for t, _ in s.targets],
         "user_dockerignore": (plan.workspace.dockerignore or "").strip("\n"),
     }
-    return {
+    files = {
         settings.bake_file: env.get_template("docker-bake.hcl.j2").render(context),
         DOCKERFILE: env.get_template("Dockerfile.j2").render(context),
         DOCKERIGNORE: env.get_template("dockerignore.j2").render(context),
     }
+    return {name: edits.stamp(text) for name, text in files.items()}

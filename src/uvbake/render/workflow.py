@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from uvbake import __version__
+from uvbake import __version__, edits
 from uvbake.load.config import DEFAULT_BAKE_FILE
 from uvbake.plan.planner import Plan
 
@@ -295,4 +295,4 @@ def render_files(plan: Plan, *, workdir: str = "") -> dict[str, str]:
     )
     for name, (commit, release) in RELEASES.items():
         text = text.replace(f"uses: {name}@{commit}\n", f"uses: {name}@{commit}  # {release}\n")
-    return {WORKFLOW: HEADER + text}
+    return {WORKFLOW: edits.stamp(HEADER + text)}

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from uvbake import writer
+from uvbake import edits, writer
 from uvbake.errors import UvbakeError, one_line
+from uvbake.load.config import DEFAULT_BAKE_FILE
 from uvbake.load.workspace import Member, Workspace
 from uvbake.plan.planner import Plan, ServicePlan
 from uvbake.render import files as render
@@ -248,7 +249,9 @@ def _accepted(path: Path, line: int) -> bool:
     return importnames.ignored(text, "undeclared-import")
 
 
-def stale_files(root: Path, files: Mapping[str, str]) -> list[Finding]:
+def stale_files(
+    root: Path, files: Mapping[str, str], *, bake_file: str = DEFAULT_BAKE_FILE
+) -> list[Finding]:
     pending = writer.changes(root, files)
     foreign = set(writer.foreign(pending))
     return [
@@ -258,6 +261,8 @@ def stale_files(root: Path, files: Mapping[str, str]) -> list[Finding]:
             "move it away, or run `uvbake generate --force` to replace it",
         )
         if change.path in foreign
+        else _edited(change.path, bake_file=bake_file, command="generate")
+        if change.old is not None and edits.edited(change.old)
         else Finding(
             change.path,
             "is missing" if change.old is None else "is stale",
@@ -267,6 +272,14 @@ def stale_files(root: Path, files: Mapping[str, str]) -> list[Finding]:
     ]
 
 
+def _edited(path: str, *, bake_file: str, command: str) -> Finding:
+    return Finding(
+        path,
+        "was edited by hand after uvbake wrote it",
+        edits.where_to_keep(path, bake_file=bake_file, command=command),
+    )
+
+
 def stale_workflow(plan: Plan) -> list[Finding]:
     """The workflow `uvbake ci github` wrote, when `ci github --check` would rewrite it. A
     workspace without one, or with a workflow of its own at that path, has no finding."""
@@ -274,8 +287,11 @@ def stale_workflow(plan: Plan) -> list[Finding]:
 
     top, workdir = workflow.repository(plan.workspace.root)
     files = workflow.render_files(plan, workdir=workdir)
+    bake_file = plan.workspace.settings.bake_file
     return [
-        Finding(change.path, "is stale", "run `uvbake ci github`")
+        _edited(change.path, bake_file=bake_file, command="ci github")
+        if edits.edited(change.old)
+        else Finding(change.path, "is stale", "run `uvbake ci github`")
         for change in writer.changes(top, files)
         if change.old is not None and change.path not in writer.foreign([change])
     ]
@@ -332,7 +348,11 @@ def check(plan: Plan) -> list[Finding]:
     return [
         *conflicts,
         *undeclared_imports(plan, distributions=distributions(root)),
-        *([] if conflicts else stale_files(root, render.render(plan))),
+        *(
+            []
+            if conflicts
+            else stale_files(root, render.render(plan), bake_file=plan.workspace.settings.bake_file)
+        ),
         *stale_workflow(plan),
         *stale_lock(root),
     ]
