@@ -298,6 +298,16 @@ def images(
     _exit(outcome.code)
 
 
+@app.command()
+def doctor(ctx: typer.Context, root: RootOption = None) -> None:
+    """Check docker, buildx, the builder, emulation and the registry for a build."""
+    with _handled(ctx) as outcome:
+        from uvbake.commands import doctor as command
+
+        outcome.code = command.run(root=_root(ctx, root), console=_console(ctx))
+    _exit(outcome.code)
+
+
 ci_app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
