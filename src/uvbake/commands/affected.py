@@ -15,13 +15,15 @@ def services_since(the_plan: Plan, root: Path, ref: str | None) -> tuple[str, ..
         return tuple(s.name for s in the_plan.services)
     from uvbake.report import affected
 
-    changes = affected.since(root, ref)
+    changes = affected.since(root, ref, bake_file=the_plan.workspace.settings.bake_file)
     return affected.affected(
         the_plan,
         paths=changes.paths,
         old_lock=changes.old_lock,
         old_dockerfile=changes.old_dockerfile,
         dockerfile=changes.dockerfile,
+        old_bake_file=changes.old_bake_file,
+        bake_file=changes.bake_file,
     )
 
 
