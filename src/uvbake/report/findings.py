@@ -171,6 +171,7 @@ def undeclared_imports(
         for name in shipped[member.name]
     }
     pins = frozenset(name for s in plan.services for name, _ in s.third_party)
+    locked = frozenset(p.name for p in plan.workspace.lock.packages)
     trees: dict[Path, ast.Module | Finding] = {}  # a library shared by services is parsed once
     findings: dict[tuple[str, str], Finding] = {}
     for service in plan.services:
@@ -197,26 +198,28 @@ def undeclared_imports(
                 )
                 member = owners.get(imp.module)
                 if member is not None:
-                    problem = f"{who} imports '{imp.module}' (workspace member {member.name})"
+                    problem = (
+                        f"{who} imports '{imp.module}' (workspace member {member.name}) but "
+                        "does not declare it"
+                    )
                     fix = (
                         f'add "{member.name}" to [project] dependencies of {owner.pyproject}'
                         f" with a {{ workspace = true }} source"
                     )
                 else:
                     # A module no installed distribution provides: the wheels uv unpacked for
-                    # the lock's pins, a table of well-known names, else the distribution of
-                    # the same (normalised) name, so a workspace not installed here is checked.
+                    # the lock's pins, else a table of well-known names; else it is unknown,
+                    # and the lock's distributions named like it are the candidates.
                     dists = distributions.get(imp.module) or _not_installed(imp.module, pins)
-                    if third.intersection(dists) or _runtime_provided(imp.module, third):
+                    if _runtime_provided(imp.module, third) or _accepted(path, imp.line):
                         continue
-                    if _accepted(path, imp.line):
+                    found = _third_party(
+                        imp.module, dists, third=third, locked=locked, who=who, owner=owner
+                    )
+                    if found is None:
                         continue
-                    problem = f"{who} imports '{imp.module}' (distribution {dists[0]})"
-                    fix = f'add "{dists[0]}" to [project] dependencies of {owner.pyproject}'
-                findings.setdefault(
-                    (where, imp.module),
-                    Finding(where, f"{problem} but does not declare it", fix),
-                )
+                    problem, fix = found
+                findings.setdefault((where, imp.module), Finding(where, problem, fix))
     return list(findings.values())
 
 
@@ -226,11 +229,61 @@ def _cached_wheels(pins: frozenset[str], cache: Path) -> dict[str, tuple[str, ..
 
 
 def _not_installed(module: str, pins: frozenset[str]) -> tuple[str, ...]:
+    """The distributions that provide `module` by the wheels uv cached for the lock's pins,
+    else by the tables of well-known names and of the runtime's; () when none knows it."""
     cached = _cached_wheels(pins, importnames.uv_cache()).get(module)
     if cached:
         return cached
-    known = importnames.WELL_KNOWN.get(module)
-    return (known,) if known else (canonicalize_name(module),)
+    known = importnames.WELL_KNOWN.get(module) or importnames.RUNTIME_PROVIDED.get(module)
+    return (known,) if known else ()
+
+
+def _third_party(
+    module: str,
+    dists: tuple[str, ...],
+    *,
+    third: set[str],
+    locked: frozenset[str],
+    who: str,
+    owner: Member,
+) -> tuple[str, str] | None:
+    """(problem, fix) of an import of a third-party module the service does not declare, or
+    None when it does (or declares a distribution named like it, when none is known)."""
+    if not dists:
+        candidates = importnames.named_like(module, locked)
+        if third.intersection(candidates):
+            return None
+        return _unknown(module, candidates, who=who, owner=owner)
+    if third.intersection(dists):
+        return None
+    problem = f"{who} imports '{module}' (distribution {dists[0]}) but does not declare it"
+    pinned = sorted(third & set(importnames.RUNTIME_PROVIDED.values()))
+    if module in importnames.RUNTIME_PROVIDED and pinned:
+        problem += (
+            f" (the Lambda runtime's {module} does not count: the service pins "
+            f"{', '.join(pinned)}, which replaces the runtime's copy, so the runtime's packages "
+            "that go with it must be pinned too)"
+        )
+    return problem, f'add "{dists[0]}" to [project] dependencies of {owner.pyproject}'
+
+
+def _unknown(
+    module: str, candidates: tuple[str, ...], *, who: str, owner: Member
+) -> tuple[str, str]:
+    """An import no distribution uvbake knows of provides: never a name made up from it."""
+    considered = (
+        "no installed distribution, no wheel uv cached for uv.lock's pins and no well-known "
+        "import name provides it"
+    )
+    if candidates:
+        considered += f"; named like it in uv.lock: {', '.join(candidates)}"
+    else:
+        considered += "; no distribution in uv.lock is named like it"
+    return (
+        f"{who} imports '{module}', which uvbake cannot map to a distribution ({considered})",
+        f"declare the distribution that provides it in [project] dependencies of "
+        f"{owner.pyproject}, or install the workspace (uv sync) so that its metadata names it",
+    )
 
 
 def _runtime_provided(module: str, third: set[str]) -> bool:
