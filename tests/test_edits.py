@@ -47,7 +47,10 @@ def test_an_edited_bake_file_stops_generate_until_forced(ws: Path) -> None:
         1,
         f"docker-bake.hcl: was edited by hand after uvbake wrote it; {BAKE_FIX}\n",
     )
-    assert uvbake("generate", "--check", cwd=ws).returncode == 1
+    diff = uvbake("generate", "--check", cwd=ws)
+    assert diff.returncode == 1
+    assert '-  default = "mine"\n+  default = "latest"\n' in diff.stdout
+    assert diff.stderr.startswith("uvbake: error: docker-bake.hcl: was edited by hand")
     forced = uvbake("generate", "--force", cwd=ws)
     assert forced.returncode == 0
     assert 'default = "latest"' in (ws / "docker-bake.hcl").read_text()
