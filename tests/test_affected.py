@@ -158,7 +158,11 @@ def test_root_project_files_do_not_mark_everything(tmp_path: Path) -> None:
 def test_cli_prints_one_service_per_line(repo: Path) -> None:
     build_tree(repo, {"services/common/log/new.py": "", "services/api/new.py": ""})
     result = uvbake("affected", "--since", "HEAD", cwd=repo)
-    assert (result.returncode, result.stdout, result.stderr) == (0, "api\nworker\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "api\nworker\n",
+        "uvbake: compared the working tree with HEAD: 2 of 2 services affected\n",
+    )
     result = uvbake(
         "affected", "--since", "HEAD", "--format", "json", "--root", str(repo), cwd=repo.parent
     )
@@ -235,4 +239,49 @@ def test_a_dockerfile_new_since_the_revision_affects_everything(tmp_path: Path) 
     repo = seed_workspace(tmp_path)
     init_repo(repo)
     assert uvbake("generate", cwd=repo).returncode == 0
+    assert affected(repo) == ["api", "worker"]
+
+
+def test_a_label_change_in_the_bake_file_affects_only_that_service(tmp_path: Path) -> None:
+    """The bake file is weighed target by target: a service's description is a label of its
+    own target only."""
+    repo = _generated_repo(tmp_path)
+    api = repo / "services/api/pyproject.toml"
+    api.write_text(
+        api.read_text().replace('version = "0.1.0"\n', 'version = "0.1.0"\ndescription = "API"\n')
+    )
+    assert uvbake("generate", cwd=repo).returncode == 0
+    changed = git(repo, "status", "--porcelain")
+    assert "docker-bake.hcl" in changed and "uvbake.Dockerfile\n" not in changed
+    assert affected(repo) == ["api"]
+
+
+def test_bake_file_edits_by_target(tmp_path: Path) -> None:
+    repo = _generated_repo(tmp_path)
+    bake = repo / "docker-bake.hcl"
+    text = bake.read_text(encoding="utf-8")
+    cases = [
+        # a comment, or the groups, build nothing
+        (text.replace("# Shared by every service target.", "# Shared."), []),
+        (text.replace('description = "Every service image"', 'description = "All"'), []),
+        # worker's own target; what every target inherits; a variable every target reads
+        (
+            text.replace('"dev.uvbake.member" = "services/worker"', '"dev.uvbake.member" = "w"'),
+            ["worker"],
+        ),
+        (
+            text.replace('"type=sbom,disabled=true"', '"type=sbom,disabled=false"'),
+            ["api", "worker"],
+        ),
+        (text.replace('default = "latest"', 'default = "edge"'), ["api", "worker"]),
+        # a file uvbake would not write: every service
+        (text + "bogus\n", ["api", "worker"]),
+    ]
+    for edited, expected in cases:
+        bake.write_text(edited, encoding="utf-8")
+        assert affected(repo) == expected, edited[-200:]
+
+
+def test_the_override_file_affects_every_service(repo: Path) -> None:
+    build_tree(repo, {"docker-bake.override.hcl": 'target "api" {}\n'})
     assert affected(repo) == ["api", "worker"]

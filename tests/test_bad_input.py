@@ -363,13 +363,14 @@ CASES: list[tuple[str, Change, str]] = [
         "member-unknown-key-no-close-match",
         append(API, "\n[tool.uvbake]\nzzz = 1\n"),
         "services/api/pyproject.toml: unknown key 'zzz' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages, glibc, functions, base-dockerfile",
+        "service, handler, platform, base-image, packages, glibc, functions, base-dockerfile, "
+        "repository",
     ),
     (
         "member-root-only-key",
         append(API, '\n[tool.uvbake]\nregistry = "ecr"\n'),
-        "services/api/pyproject.toml: unknown key 'registry' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages, glibc, functions, base-dockerfile",
+        "services/api/pyproject.toml: 'registry' in [tool.uvbake] is a workspace setting, not a "
+        "member's; move it to [tool.uvbake] of the workspace root's pyproject.toml",
     ),
     (
         "root-wrong-type",
@@ -695,8 +696,8 @@ CASES: list[tuple[str, Change, str]] = [
     (
         "member-arm64-runner-is-root-only",
         append(API, '\n[tool.uvbake]\narm64-runner = "ubuntu-24.04-arm"\n'),
-        "services/api/pyproject.toml: unknown key 'arm64-runner' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages, glibc, functions, base-dockerfile",
+        "services/api/pyproject.toml: 'arm64-runner' in [tool.uvbake] is a workspace setting, "
+        "not a member's; move it to [tool.uvbake] of the workspace root's pyproject.toml",
     ),
     (
         "base-image-not-ascii",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import build_tree, lock_text, seed_lock_packages, seed_workspace, uvbake
+from helpers import Locked, build_tree, lock_text, seed_lock_packages, seed_workspace, uvbake
 from uvbake.api import planned
 from uvbake.report.findings import undeclared_imports
 
@@ -88,8 +88,9 @@ def test_import_names_from_the_wheels_uv_unpacked(
     )
     with_import(root, "import yamlish_core")
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
-    assert [line.split(" but ")[0] for line in findings(root)] == [
-        f"{MAIN}:1: service 'api' imports 'yamlish_core' (distribution yamlish-core)"
+    # without the cache nothing names its distribution: unknown, never "yamlish-core"
+    assert [line.split(" (")[0] for line in findings(root)] == [
+        f"{MAIN}:1: service 'api' imports 'yamlish_core', which uvbake cannot map to a distribution"
     ]
     monkeypatch.setenv("UV_CACHE_DIR", str(cache))
     assert findings(root) == []  # it is acme-yamlish, which api pins
@@ -110,8 +111,59 @@ def test_runtime_provided_packages_count_once_the_service_pins_one(tmp_path: Pat
     )
     assert findings(root) == [
         f"{MAIN}:1: service 'api' imports 'boto3' (distribution boto3) but does not declare "
-        f'it; add "boto3" to [project] dependencies of {API}'
+        "it (the Lambda runtime's boto3 does not count: the service pins botocore, which "
+        "replaces the runtime's copy, so the runtime's packages that go with it must be "
+        f'pinned too); add "boto3" to [project] dependencies of {API}'
     ]
+
+
+UNKNOWN = (
+    f"{MAIN}:1: service 'api' imports 'pythonjsonlogger', which uvbake cannot map to a "
+    "distribution (no installed distribution, no wheel uv cached for uv.lock's pins and no "
+    "well-known import name provides it; {named}); declare the distribution that provides "
+    f"it in [project] dependencies of {API}, or install the workspace (uv sync) so that its "
+    "metadata names it"
+)
+
+
+def test_an_import_no_distribution_is_known_for_is_unknown_never_made_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
+    root = with_import(seed_workspace(tmp_path / "ws"), "import pythonjsonlogger")
+    assert findings(root) == [UNKNOWN.format(named="no distribution in uv.lock is named like it")]
+    assert "add pythonjsonlogger" not in findings(root)[0]
+
+
+def test_the_locks_distributions_named_like_an_unknown_import_are_its_candidates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv.lock has python-json-logger, which api does not depend on: a candidate, named as
+    one. Once api depends on it, the import is taken as covered."""
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
+    root = with_import(seed_workspace(tmp_path / "ws"), "import pythonjsonlogger")
+    build_tree(root, {"uv.lock": lock_text([*seed_lock_packages(), Locked("python-json-logger")])})
+    assert findings(root) == [UNKNOWN.format(named="named like it in uv.lock: python-json-logger")]
+    build_tree(root, {"uv.lock": lock_text(seed_lock_packages("python-json-logger"))})
+    assert findings(root) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "candidates"),
+    [
+        ("pythonjsonlogger", ("python-json-logger",)),
+        ("jwt", ("pyjwt",)),
+        ("dateutil", ("python-dateutil",)),
+        ("yaml", ("pyyaml",)),
+        ("magic", ("python-magic",)),
+        ("sklearn", ()),
+    ],
+)
+def test_named_like(module: str, candidates: tuple[str, ...]) -> None:
+    from uvbake.report.importnames import named_like
+
+    lock = ["python-json-logger", "pyjwt", "python-dateutil", "pyyaml", "python-magic", "httpx"]
+    assert named_like(module, lock) == candidates
 
 
 @pytest.mark.parametrize(
@@ -133,4 +185,8 @@ def test_check_command_honours_the_comment(tmp_path: Path) -> None:
     root = with_import(seed_workspace(tmp_path), "import yaml  # uvbake: ignore[undeclared-import]")
     assert uvbake("generate", cwd=root).returncode == 0
     result = uvbake("check", cwd=root, env={"PATH": ""})
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "",
+        "uvbake: checked the imports of 2 services, the generated files: no findings\n",
+    )

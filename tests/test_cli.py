@@ -26,10 +26,21 @@ def test_generate_then_check(tmp_path: Path) -> None:
         "wrote docker-bake.hcl",
         "wrote uvbake.Dockerfile",
         "wrote uvbake.Dockerfile.dockerignore",
+        "2 services, 2 images: api, worker",
+        "python 3.13, from [tool.uvbake] python",
+        "base image public.ecr.aws/lambda/python:3.13",
     ]
-    assert uvbake("generate", "--check", cwd=tmp_path, via="module").returncode == 0
+    checked = uvbake("generate", "--check", cwd=tmp_path, via="module")
+    assert (checked.returncode, checked.stdout, checked.stderr) == (
+        0,
+        "",
+        "uvbake: checked docker-bake.hcl, uvbake.Dockerfile, uvbake.Dockerfile.dockerignore: "
+        "each is what uvbake would write\n",
+    )
     again = uvbake("generate", cwd=tmp_path, via="module")
     assert again.stdout.count("unchanged") == 3
+    assert again.stdout.splitlines()[-1] == "targets: the same as in the previous docker-bake.hcl"
+    assert uvbake("-q", "generate", cwd=tmp_path, via="module").stdout == ""
 
 
 def test_check_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:

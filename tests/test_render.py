@@ -48,14 +48,15 @@ def test_bake_file_parses_and_has_one_target_per_service(tmp_path: Path) -> None
         "description": "Tags and labels of api, filled in by docker/metadata-action"
     }
     tags = targets["api"]["tags"]
-    assert evaluate(tags, VERSION="", REGISTRY="r", TAG="t") == ["r/api:t"]
-    assert evaluate(tags, VERSION="v1", REGISTRY="r", TAG="t") == ["r/api:t", "r/api:v1"]
+    assert evaluate(tags, VERSION="", _REGISTRY="r", TAG="t") == ["r/api:t"]
+    assert evaluate(tags, VERSION="v1", _REGISTRY="r", TAG="t") == ["r/api:t", "r/api:v1"]
     assert targets["_uvbake"]["attest"] == [
         "type=provenance,disabled=true",
         "type=sbom,disabled=true",
     ]
     assert set(bake_blocks(files[BAKE_FILE], "variable")) == {
         "REGISTRY",
+        "_REGISTRY",
         "TAG",
         "PLATFORM",
         "BASE_IMAGE",
@@ -84,7 +85,7 @@ def test_cache_presets_follow_the_cache_variable(tmp_path: Path) -> None:
     _, files = generated_files(seed_workspace(tmp_path))
     api = bake_blocks(files[BAKE_FILE], "target")["api"]
     assert bake_blocks(files[BAKE_FILE], "variable")["CACHE"] == {"default": ""}
-    env = {"REGISTRY": "123.dkr.ecr.eu-west-1.amazonaws.com"}
+    env = {"_REGISTRY": "123.dkr.ecr.eu-west-1.amazonaws.com"}
     assert evaluate(api["cache-from"], CACHE="", **env) == []
     assert evaluate(api["cache-to"], CACHE="", **env) == []
     assert evaluate(api["cache-from"], CACHE="gha", **env) == ["type=gha,scope=api"]

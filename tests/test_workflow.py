@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -99,6 +100,7 @@ def test_pushes_to_main_and_tags_release_every_service(tmp_path: Path) -> None:
         "TAG": "${{ github.sha }}",
         "VERSION": "${{ github.ref_type == 'tag' && github.ref_name || '' }}",
         "CACHE": "registry",
+        "BUILDX_METADATA_PROVENANCE": "disabled",
     }
     assert release["permissions"] == {"contents": "read", "id-token": "write"}
     step(release, "aws-actions/configure-aws-credentials")
@@ -107,10 +109,10 @@ def test_pushes_to_main_and_tags_release_every_service(tmp_path: Path) -> None:
     assert names[names.index("aws-actions/amazon-ecr-login") :] == [
         "aws-actions/amazon-ecr-login",
         "Build every service",
-        "actions/setup-python",
-        "Install uvbake",
         "Verify every service",
         "Push every service",
+        "Images by digest",
+        "Keep the images by digest",
     ]
     steps = {s.get("name"): s for s in release["steps"]}
     # Nothing is pushed before every image answered or raised: built and loaded first.
@@ -126,6 +128,44 @@ def test_pushes_to_main_and_tags_release_every_service(tmp_path: Path) -> None:
         "targets": "release",
         "push": True,
     }
+
+
+def test_the_release_hands_each_image_by_digest_to_deploys(tmp_path: Path) -> None:
+    """Run the release job's images step as the runner would, on the metadata bake-action
+    outputs; the job output and the artifact are what it writes."""
+    seed_workspace(tmp_path)
+    release = written(tmp_path)["jobs"]["release"]
+    images = next(s for s in release["steps"] if s.get("id") == "images")
+    # the digests are those of the push, which comes after verify
+    push = next(s for s in release["steps"] if s.get("name") == "Push every service")
+    assert push["id"] == "bake"
+    assert images["env"] == {"METADATA": "${{ steps.bake.outputs.metadata }}"}
+    assert release["outputs"] == {"images": "${{ steps.images.outputs.images }}"}
+    assert step(release, "actions/upload-artifact")["with"] == {
+        "name": "uvbake-images",
+        "path": "uvbake-images.json",
+        "if-no-files-found": "error",
+    }
+    digest = "sha256:" + "d4" * 32
+    metadata = {
+        name: {"containerimage.digest": digest, "image.name": f"r.example/{name}:abc"}
+        for name in ("api", "worker")
+    }
+    output, summary = tmp_path.parent / "output", tmp_path.parent / "summary"
+    env = {
+        **os.environ,
+        "METADATA": json.dumps(metadata),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+    }
+    subprocess.run(["bash", "-ec", images["run"]], cwd=tmp_path, env=env, check=True)
+    kept = json.loads((tmp_path / "uvbake-images.json").read_text())
+    assert kept["worker"]["image"] == f"r.example/worker@{digest}"
+    assert output.read_text() == "images=" + json.dumps(kept, separators=(",", ":")) + "\n"
+    assert summary.read_text().splitlines()[-1] == (
+        f"| worker | worker | - | `r.example/worker@{digest}` | `r.example/worker:abc` |"
+    )
 
 
 def test_arm64_runner_runs_the_release(tmp_path: Path) -> None:
@@ -146,7 +186,8 @@ def test_check_reports_a_stale_workflow_and_writes_nothing(tmp_path: Path) -> No
     written(tmp_path)
     fresh = uvbake("ci", "github", "--check", cwd=tmp_path)
     assert (fresh.returncode, fresh.stdout, fresh.stderr) == (0, "", "")
-    assert uvbake("ci", "github", cwd=tmp_path).stdout == f"unchanged {WORKFLOW}\n"
+    assert uvbake("-q", "ci", "github", cwd=tmp_path).stdout == ""
+    assert uvbake("ci", "github", cwd=tmp_path).stdout.startswith(f"unchanged {WORKFLOW}\n")
 
 
 def test_the_pull_request_step_writes_a_matrix_output(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import typer
 
 from uvbake import __version__
 from uvbake.console import Console
-from uvbake.errors import USAGE, Outcome, handled, one_line
+from uvbake.errors import USAGE, Outcome, flushed, handled, one_line
 from uvbake.load.rootfind import find_root
 
 app = typer.Typer(
@@ -297,6 +297,60 @@ def matrix(
     _exit(outcome.code)
 
 
+class ImagesFormat(str, enum.Enum):
+    json = "json"
+    text = "text"
+    github = "github"
+    github_summary = "github-summary"
+
+
+@app.command()
+def images(
+    ctx: typer.Context,
+    metadata: Annotated[
+        str,
+        typer.Argument(
+            help="The file of `docker buildx bake --push --metadata-file FILE` (- for stdin)."
+        ),
+    ],
+    fmt: Annotated[
+        ImagesFormat,
+        typer.Option(
+            "--format",
+            help="json; text; github (images=... for $GITHUB_OUTPUT); "
+            "github-summary (a Markdown table for $GITHUB_STEP_SUMMARY).",
+        ),
+    ] = ImagesFormat.json,
+    partial: Annotated[
+        bool,
+        typer.Option("--partial", help="List the targets the file has, not every service's."),
+    ] = False,
+    root: RootOption = None,
+) -> None:
+    """Print each target's pushed image (registry/repository@sha256:...) for deploy tools."""
+    with _handled(ctx) as outcome:
+        from uvbake.commands import deploy as command
+
+        outcome.code = command.run(
+            root=_root(ctx, root),
+            metadata=metadata,
+            fmt=fmt.value,
+            partial=partial,
+            console=_console(ctx),
+        )
+    _exit(outcome.code)
+
+
+@app.command()
+def doctor(ctx: typer.Context, root: RootOption = None) -> None:
+    """Check docker, buildx, the builder, emulation and the registry for a build."""
+    with _handled(ctx) as outcome:
+        from uvbake.commands import doctor as command
+
+        outcome.code = command.run(root=_root(ctx, root), console=_console(ctx))
+    _exit(outcome.code)
+
+
 ci_app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -359,7 +413,8 @@ def global_first(argv: list[str]) -> list[str]:
 
 def main() -> int:
     """The `uvbake` script: usage errors are one line and exit code 2, as uv's are; with no
-    arguments it prints the help, with exit code 2 too."""
+    arguments it prints the help, with exit code 2 too. A reader that closes stdout early
+    ends it quietly, with the code a shell gives a process SIGPIPE ended."""
     exceptions = _click_exceptions()
     try:
         code = app(args=global_first(sys.argv[1:]), standalone_mode=False)
@@ -376,4 +431,4 @@ def main() -> int:
     except (exceptions.Abort, typer.Abort, KeyboardInterrupt):
         print("uvbake: aborted", file=sys.stderr)
         return 130
-    return code if isinstance(code, int) else 0
+    return flushed(code if isinstance(code, int) else 0)

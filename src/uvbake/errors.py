@@ -4,6 +4,7 @@ errors into exit codes: 1 for a problem the user can fix, 2 for a usage error (t
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ from pathlib import Path
 USER_ERROR = 1
 USAGE = 2
 BUG = 3
+# What a shell reports for a process that SIGPIPE ended (128 + 13): the code of a command
+# whose reader closed the pipe, as `uvbake list | head -1` can.
+PIPE_CLOSED = 141
 
 
 class UvbakeError(Exception):
@@ -51,6 +55,8 @@ def handled(*, verbose: bool = False) -> Iterator[Outcome]:
     except UvbakeError as exc:
         print(f"uvbake: error: {exc.line()}", file=sys.stderr)
         outcome.code = USER_ERROR
+    except BrokenPipeError:
+        outcome.code = pipe_closed()
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:
@@ -63,3 +69,24 @@ def handled(*, verbose: bool = False) -> Iterator[Outcome]:
             file=sys.stderr,
         )
         outcome.code = BUG
+
+
+def pipe_closed() -> int:
+    """The reader of stdout is gone: nothing more can be said there, nor is an error due.
+    stdout is pointed at /dev/null, so that the interpreter's last flush fails nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # not a file descriptor (a test's capture)
+        pass
+    return PIPE_CLOSED
+
+
+def flushed(code: int) -> int:
+    """`code`, once what stdout holds is written: PIPE_CLOSED when its reader is gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return pipe_closed()
+    return code

@@ -26,26 +26,35 @@ def _lock_at(root: Path, ref: str, *, prefix: str) -> Lock | None:
         return None
 
 
+def _text_at(root: Path, ref: str, *, prefix: str, name: str) -> tuple[str | None, str | None]:
+    """A workspace file's text at `ref` and in the working tree (None where it is not)."""
+    before = git.show_text(root, f"{ref}:{prefix}{name}")
+    try:
+        now: str | None = (root / name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        now = None
+    return before, now
+
+
 def changes_since(root: Path, ref: str, *, bake_file: str = BAKE_FILE) -> Since:
-    """What changed in the workspace at `root` since `ref`, as git tells it."""
+    """What changed in the workspace at `root` since `ref`, as git tells it: the paths, the
+    old lock when it changed, the generated Dockerfile's two texts when it changed, and the
+    bake file at `ref` (its text now too when it changed)."""
     prefix, changed = git.changed(root, ref)
     paths = affected.relative(changed, prefix)
     old = _lock_at(root, ref, prefix=prefix) if LOCKFILE in paths else None
-    old_bake = git.show_text(root, f"{ref}:{prefix}{bake_file}")
-    if DOCKERFILE not in paths:
-        return Since(ref=ref, paths=paths, old_lock=old, old_bake=old_bake)
-    before = git.show_text(root, f"{ref}:{prefix}{DOCKERFILE}")
-    try:
-        now = (root / DOCKERFILE).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        now = None
+    dockerfiles = (
+        _text_at(root, ref, prefix=prefix, name=DOCKERFILE) if DOCKERFILE in paths else None
+    )
+    old_bake, bake_now = _text_at(root, ref, prefix=prefix, name=bake_file)
     return Since(
         ref=ref,
         paths=paths,
         old_lock=old,
-        old_dockerfile=before,
-        dockerfile=now,
-        old_bake=old_bake,
+        old_dockerfile=dockerfiles[0] if dockerfiles else None,
+        dockerfile=dockerfiles[1] if dockerfiles else None,
+        old_bake_file=old_bake,
+        bake_file=bake_now if bake_file in paths else None,
     )
 
 
@@ -62,10 +71,12 @@ def services_since(the_plan: Plan, root: Path, ref: str | None) -> tuple[str, ..
         old_lock=changes.old_lock,
         old_dockerfile=changes.old_dockerfile,
         dockerfile=changes.dockerfile,
+        old_bake_file=changes.old_bake_file,
+        bake_file=changes.bake_file,
     )
     # A function the bake file at `ref` built and the plan no longer does: its service is
     # affected (CI must say so rather than stop building it in silence).
-    gone = [d.service for d in dropped(changes.old_bake, the_plan) if d.service]
+    gone = [d.service for d in dropped(changes.old_bake_file, the_plan) if d.service]
     return tuple(dict.fromkeys([*names, *gone]))
 
 
@@ -73,9 +84,14 @@ def run(*, root: Path, since: str, as_json: bool, console: Console | None = None
     import json
 
     console = console or Console()
-    names = services_since(api.planned(root, console=console), root, since)
+    the_plan = api.planned(root, console=console)
+    names = services_since(the_plan, root, since)
     text = json.dumps(list(names)) + "\n" if as_json else "".join(f"{n}\n" for n in names)
     console.out.write(text)
+    console.status(
+        f"uvbake: compared the working tree with {since}: {len(names)} of "
+        f"{len(the_plan.services)} services affected"
+    )
     return 0
 
 

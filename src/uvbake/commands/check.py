@@ -18,6 +18,8 @@ def run(*, root: Path, console: Console | None = None) -> int:
     found = [*findings.check(the_plan), *_dropped(root, the_plan)]
     for finding in found:
         console.out.write(finding.line() + "\n")
+    if not found:
+        console.status(f"uvbake: checked {findings.checked(the_plan)}: no findings")
     return 1 if found else 0
 
 

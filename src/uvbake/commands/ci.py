@@ -16,6 +16,10 @@ def github(*, root: Path, check: bool, force: bool = False, console: Console | N
     the_plan = api.planned(root, console=console)
     top, workdir = git.top(root)
     files = workflow.render_files(the_plan, workdir=workdir)
-    return write_or_check(
+    code = write_or_check(
         root=top, files=files, check=check, command="ci github", console=console, force=force
     )
+    if not check:
+        for line in workflow.first_release(the_plan):
+            console.note(line)
+    return code

@@ -16,15 +16,38 @@ def run(
     console = console or Console()
     the_plan, files = api.generated_files(root, console=console)
     bake_file = the_plan.workspace.settings.bake_file
-    for change in writer.changes(root, {bake_file: files[bake_file]}):
-        for gone in dropped(change.old, the_plan):
-            console.warn(gone.line(bake_file=bake_file))
+    previous = _text(root / bake_file)
+    for gone in dropped(previous, the_plan):
+        console.warn(gone.line(bake_file=bake_file))
     if stdout:
         for name in sorted(files):
             console.out.write(f"# ===== {name} =====\n{files[name]}")
         if check:
             return stale(writer.changes(root, files), command="generate", console=console)
         return 0
-    return write_or_check(
-        root=root, files=files, check=check, command="generate", console=console, force=force
+    code = write_or_check(
+        root=root,
+        files=files,
+        check=check,
+        command="generate",
+        console=console,
+        force=force,
+        bake_file=bake_file,
     )
+    if check:
+        if code == 0:
+            names = ", ".join(sorted(files))
+            console.status(f"uvbake: checked {names}: each is what uvbake would write")
+        return code
+    from uvbake.report.summary import summary
+
+    for line in summary(the_plan, previous_bake_file=previous):
+        console.note(line)
+    return code
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

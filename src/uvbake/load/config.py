@@ -33,6 +33,9 @@ HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
 # A function's name: the bake target of a member's function is "<service>-<function>".
 FUNCTION_NAME = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?")
 DEFAULT_REGISTRY = "local"
+# An image repository's name in a registry, as docker reads it (path parts of lowercase
+# letters and digits, joined by . _ __ or dashes).
+REPOSITORY = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*")
 BAKE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.hcl")
 # Third-party layers per image at most; past it an image's smallest ones are merged.
 DEFAULT_MAX_LAYERS = 16
@@ -81,6 +84,7 @@ EXAMPLES: Mapping[str, str] = {
     "packages": 'packages = ["acme_orders"]',
     "functions": 'functions = { api = "acme_orders.api.handler" }',
     "base-dockerfile": 'base-dockerfile = "docker/orders.base.Dockerfile"',
+    "repository": 'repository = "acme/orders"',
 }
 # What a TOML value is, in the words of the errors.
 TOML_TYPES = (
@@ -118,6 +122,7 @@ MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
     "glibc": _STR,
     "functions": _FUNCTIONS,
     "base-dockerfile": _STR,
+    "repository": _STR,
 }
 
 
@@ -133,6 +138,12 @@ SHAPES: Mapping[str, tuple[re.Pattern[str], str, str]] = {
         'write it as bake-file = "uvbake.hcl" (ASCII letters, digits and . _ -, in the root)',
     ),
     "glibc": (GLIBC, "is not a glibc version", 'write it as glibc = "2.34" (2.17 or newer)'),
+    "repository": (
+        REPOSITORY,
+        "is not an image repository name",
+        'write it as repository = "acme/orders" (lowercase letters and digits, parts joined '
+        "by . _ - or /)",
+    ),
 }
 
 
@@ -141,6 +152,12 @@ def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> di
     if not isinstance(raw, dict):
         raise UvbakeError(where, "[tool.uvbake] is not a table", "write it as [tool.uvbake]")
     for key in sorted(raw):
+        if key not in keys and keys is MEMBER_KEYS and key in ROOT_KEYS:
+            raise UvbakeError(
+                where,
+                f"'{key}' in [tool.uvbake] is a workspace setting, not a member's",
+                "move it to [tool.uvbake] of the workspace root's pyproject.toml",
+            )
         if key not in keys:
             close = difflib.get_close_matches(key, list(keys), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(keys)}"
@@ -204,6 +221,8 @@ class MemberSettings:
     functions: tuple[tuple[str, str], ...] | None = None
     # A Dockerfile (relative to the member's folder) whose last stage the image starts from.
     base_dockerfile: str | None = None
+    # The image repository (in REGISTRY) of the service; None: the service's name.
+    repository: str | None = None
 
 
 def member_settings(raw: Mapping[str, Any], *, where: str) -> MemberSettings:
@@ -226,6 +245,7 @@ def member_settings(raw: Mapping[str, Any], *, where: str) -> MemberSettings:
         glibc=raw.get("glibc"),
         functions=functions,
         base_dockerfile=raw.get("base-dockerfile"),
+        repository=raw.get("repository"),
     )
 
 

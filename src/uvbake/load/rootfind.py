@@ -56,3 +56,13 @@ def find_root(start: Path) -> Path:
         if folder == project or _includes(workspace, project.relative_to(folder).as_posix()):
             return folder
     return start
+
+
+def enclosing(folder: Path) -> tuple[Path, bool] | None:
+    """The root of the workspace `folder` is inside when `folder` is not that root itself,
+    and whether `folder` is one of its members; None when no workspace includes it."""
+    folder = folder.resolve()
+    root = find_root(folder)
+    if root == folder or not (root / "pyproject.toml").is_file():
+        return None
+    return root, (folder / "pyproject.toml").is_file()

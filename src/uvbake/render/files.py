@@ -8,11 +8,30 @@ from typing import Any
 
 import jinja2
 
-from uvbake import names
+from uvbake import edits, names
 from uvbake.errors import UvbakeError
 from uvbake.names import METADATA_TARGET, app_stage, base_target, library_stage, stage_name
 from uvbake.plan.layers import Layer
 from uvbake.plan.records import LibraryPlan, Plan, ServicePlan
+
+# The argument of the bake file's failing parseint when REGISTRY is empty: what buildx prints.
+REGISTRY_EMPTY = (
+    "REGISTRY is empty: set it to the registry to push to, such as "
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com (in GitHub Actions, the repository "
+    "variable REGISTRY)"
+)
+
+
+def repositories(service: ServicePlan) -> list[tuple[str, str]]:
+    """(bake target, image repository) of each image of a service: [tool.uvbake] repository,
+    else the service's name, and `-<function>` for each of its functions."""
+    own = service.member.settings.repository or service.name
+    if not service.functions:
+        return [(service.name, own)]
+    return [
+        (target, f"{own}-{f.name}")
+        for f, (target, _) in zip(service.functions, service.targets, strict=True)
+    ]
 
 
 def _own_names(service: ServicePlan) -> list[str]:
@@ -111,6 +130,7 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
     # service's shared app stage is for the others.
     owns = [bool(f.app) for f in service.functions] or [False]
     shared = not all(owns)
+    repository = dict(repositories(service))
     return {
         "name": service.name,
         "stage": stage,
@@ -120,6 +140,7 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
             {
                 "name": target,
                 "metadata_target": METADATA_TARGET.format(target),
+                "repository": repository[target],
                 "stage": stage_name(target),
                 "handler": handler,
                 "labels": _labels(service, target, handler),
@@ -196,6 +217,7 @@ def render(plan: Plan) -> dict[str, str]:
         "base_image": settings.base_image,
         "uv_image": settings.uv_image,
         "registry": settings.registry,
+        "registry_empty": REGISTRY_EMPTY,
         "platform": settings.platform,
         "site": plan.site_packages,
         "native": settings.native_builds,
@@ -207,8 +229,9 @@ def render(plan: Plan) -> dict[str, str]:
         "targets": [t for s in plan.services for t, _ in s.targets],
         "user_dockerignore": (plan.workspace.dockerignore or "").strip("\n"),
     }
-    return {
+    files = {
         settings.bake_file: env.get_template("docker-bake.hcl.j2").render(context),
         names.DOCKERFILE: env.get_template("Dockerfile.j2").render(context),
         names.DOCKERIGNORE: env.get_template("dockerignore.j2").render(context),
     }
+    return {name: edits.stamp(text) for name, text in files.items()}

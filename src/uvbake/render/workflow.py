@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from uvbake import __version__, names
+from uvbake import __version__, edits, names
 from uvbake.plan.records import Plan
 
 # Actions are pinned to the commit of a release (a tag can be moved; a commit cannot), with
@@ -25,11 +25,16 @@ RELEASES = {
         "v4.3.1",
     ),
     "aws-actions/amazon-ecr-login": ("03f1aad4c6c7ffd436567f42f9384779290529bd", "v2.1.7"),
+    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
 }
-CHECKOUT, SETUP_PYTHON, QEMU, BUILDX, BAKE, AWS_CREDENTIALS, ECR_LOGIN = (
+CHECKOUT, SETUP_PYTHON, QEMU, BUILDX, BAKE, AWS_CREDENTIALS, ECR_LOGIN, UPLOAD_ARTIFACT = (
     f"{name}@{commit}" for name, (commit, _) in RELEASES.items()
 )
 EMPTY_MATRIX = '{"include":[]}'
+# What the release job hands to deploys: `uvbake images` of its bake, as a file (the
+# artifact of this name) and as the job output `images`.
+IMAGES_FILE = "uvbake-images.json"
+IMAGES_ARTIFACT = "uvbake-images"
 
 
 def _checkout(**options: object) -> dict[str, Any]:
@@ -133,6 +138,35 @@ def _build_job(plan: Plan, workdir: str) -> dict[str, Any]:
     }
 
 
+def _images_steps(workdir: str) -> list[dict[str, Any]]:
+    """Each pushed image by digest, from bake-action's metadata: a job output, the step
+    summary and an artifact."""
+    run = (
+        """printf '%s' "$METADATA" > bake-metadata.json\n"""
+        f"uvbake images bake-metadata.json > {IMAGES_FILE}\n"
+        'uvbake images bake-metadata.json --format github >> "$GITHUB_OUTPUT"\n'
+        'uvbake images bake-metadata.json --format github-summary >> "$GITHUB_STEP_SUMMARY"\n'
+    )
+    return [
+        {
+            "name": "Images by digest",
+            "id": "images",
+            # The metadata reaches the shell as data, never as script text.
+            "env": {"METADATA": "${{ steps.bake.outputs.metadata }}"},
+            "run": run,
+        },
+        {
+            "name": "Keep the images by digest",
+            "uses": UPLOAD_ARTIFACT,
+            "with": {
+                "name": IMAGES_ARTIFACT,
+                "path": f"{workdir}/{IMAGES_FILE}" if workdir else IMAGES_FILE,
+                "if-no-files-found": "error",
+            },
+        },
+    ]
+
+
 def _release_job(plan: Plan, workdir: str) -> dict[str, Any]:
     runner = plan.workspace.settings.arm64_runner or "ubuntu-latest"
     return {
@@ -140,14 +174,17 @@ def _release_job(plan: Plan, workdir: str) -> dict[str, Any]:
         "if": "github.event_name == 'push'",
         "runs-on": runner,
         "permissions": {"contents": "read", "id-token": "write"},
+        "outputs": {"images": "${{ steps.images.outputs.images }}"},
         "env": {
             "REGISTRY": "${{ vars.REGISTRY }}",
             "TAG": "${{ github.sha }}",
             "VERSION": "${{ github.ref_type == 'tag' && github.ref_name || '' }}",
             "CACHE": "registry",
+            "BUILDX_METADATA_PROVENANCE": "disabled",
         },
         "steps": [
             _checkout(),
+            *_install(plan),
             {"name": "QEMU for foreign platforms", "uses": QEMU},
             {"uses": BUILDX},
             {
@@ -168,7 +205,6 @@ def _release_job(plan: Plan, workdir: str) -> dict[str, Any]:
                     ),
                 },
             ),
-            *_install(plan),
             {"name": "Verify every service", "run": "uvbake verify"},
             # Only verified images are pushed: the same bake again, every step from the
             # builder's cache.
@@ -176,10 +212,12 @@ def _release_job(plan: Plan, workdir: str) -> dict[str, Any]:
                 plan,
                 {
                     "name": "Push every service",
+                    "id": "bake",
                     "uses": BAKE,
                     "with": _bake(plan, workdir, targets=names.RELEASE_GROUP, push=True),
                 },
             ),
+            *_images_steps(workdir),
         ],
     }
 
@@ -210,13 +248,51 @@ def workflow(plan: Plan, *, workdir: str = "") -> dict[str, Any]:
     }
 
 
+def first_release(plan: Plan) -> list[str]:
+    """What the release job needs before it first runs, one line each: the repository
+    variables it reads, the ECR repositories it pushes to, the environment of the index
+    secrets."""
+    from uvbake.render.files import repositories
+
+    repos = [repo for service in plan.services for _, repo in repositories(service)]
+    lines = [
+        "a first release needs:",
+        "  repository variables: REGISTRY (such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com), "
+        "AWS_REGION, AWS_ROLE_ARN (a role GitHub's OIDC provider may assume, "
+        "allowed to push to these repositories)",
+        f"  ECR repositories in REGISTRY: {', '.join(repos)}",
+    ]
+    if plan.workspace.indexes:
+        lines.append(
+            f"  environment {INDEX_ENVIRONMENT} with the secrets UVBAKE_NETRC and/or "
+            "UVBAKE_UV_ENV (the package index credentials)"
+        )
+    return lines
+
+
+class _Dumper(yaml.SafeDumper):
+    """Scripts of several lines as literal blocks, as they are written by hand."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
 def render_files(plan: Plan, *, workdir: str = "") -> dict[str, str]:
     """The workflow file, by its path from the top of the git repository."""
     data = workflow(plan, workdir=workdir)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     # Comments YAML data cannot hold: why each permission is there, which release a pin is.
     text = text.replace("  contents: read\n", "  contents: read  # check out the repository\n")
     text = text.replace("  id-token: write\n", "  id-token: write  # AWS role for ECR, by OIDC\n")
+    text = text.replace(
+        "  BUILDX_METADATA_PROVENANCE: disabled\n",
+        "  BUILDX_METADATA_PROVENANCE: disabled  # keeps bake's metadata (uvbake images) small\n",
+    )
     for name, (commit, release) in RELEASES.items():
         text = text.replace(f"uses: {name}@{commit}\n", f"uses: {name}@{commit}  # {release}\n")
-    return {names.WORKFLOW: f"# {names.header('ci github')}\n{text}"}
+    return {names.WORKFLOW: edits.stamp(f"# {names.header('ci github')}\n{text}")}

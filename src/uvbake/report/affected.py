@@ -8,21 +8,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from uvbake.edits import OVERRIDE_FILE
 from uvbake.errors import UvbakeError
 from uvbake.load.config import MACHINES
 from uvbake.load.records import Member
 from uvbake.names import BAKE_FILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from uvbake.plan.records import Plan, ServicePlan
 from uvbake.render.stages import stage_digests
+from uvbake.render.targets import target_digests
 from uvbake.uvlock.closure import split_closure
 from uvbake.uvlock.lock import Lock
 from uvbake.uvlock.markers import marker_environment
 
 LOCKFILE = "uv.lock"
-# Files at the workspace root that every image depends on (with the bake file, whatever its
-# name, and .dockerignore, which the generated one copies in). The Dockerfile changes with
-# every lock change (it holds the pins), so a change of it is weighed stage by stage instead.
-EVERYTHING = frozenset({"pyproject.toml", ".python-version", BAKE_FILE, DOCKERIGNORE})
+# Files at the workspace root that every image depends on (with .dockerignore, which the
+# generated one copies in, and the override file buildx lays over the bake file). The
+# generated Dockerfile and bake file are weighed stage by stage and target by target instead:
+# the Dockerfile changes with every lock change (it holds the pins), the bake file with a
+# service's description or version (its labels).
+EVERYTHING = frozenset(
+    {"pyproject.toml", ".python-version", DOCKERIGNORE, ".dockerignore", OVERRIDE_FILE}
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,10 @@ class Since:
     # the generated Dockerfile at `ref` and in the working tree, when it changed
     old_dockerfile: str | None = None
     dockerfile: str | None = None
-    # the bake file at `ref`, for the targets it built that the plan no longer does
-    old_bake: str | None = None
+    # the bake file at `ref` (for the targets it built that the plan no longer does), and in
+    # the working tree when it changed
+    old_bake_file: str | None = None
+    bake_file: str | None = None
 
 
 def relative(paths: Iterable[str], prefix: str) -> frozenset[str]:
@@ -93,6 +101,30 @@ def _in_app(service: ServicePlan, path: str) -> bool:
     )
 
 
+def _changed_stages(services: Iterable[ServicePlan], old: str | None, new: str | None) -> set[str]:
+    """The services whose final stage (or one it builds from) differs; all without both."""
+    if old is None or new is None:
+        return {s.name for s in services}
+    before, after = stage_digests(old), stage_digests(new)
+    return {
+        s.name for s in services if before.get(stage_name(s.name)) != after.get(stage_name(s.name))
+    }
+
+
+def _changed_targets(services: Iterable[ServicePlan], old: str | None, new: str | None) -> set[str]:
+    """The services one of whose bake targets (or one it inherits) differs; all without both
+    texts or when either is not a bake file as uvbake writes it."""
+    before = target_digests(old) if old is not None else None
+    after = target_digests(new) if new is not None else None
+    if before is None or after is None:
+        return {s.name for s in services}
+    return {
+        s.name
+        for s in services
+        if any(before.get(target) != after.get(target) for target, _ in s.targets)
+    }
+
+
 def affected(
     plan: Plan,
     *,
@@ -100,25 +132,26 @@ def affected(
     old_lock: Lock | None,
     old_dockerfile: str | None = None,
     dockerfile: str | None = None,
+    old_bake_file: str | None = None,
+    bake_file: str | None = None,
 ) -> tuple[str, ...]:
     """Names of the services whose image changes when `paths` change (sorted). When the
     generated Dockerfile is among them, a service is affected if a stage its image is built
-    from changed between `old_dockerfile` and `dockerfile` (all are, without both texts)."""
+    from changed between `old_dockerfile` and `dockerfile`; when the generated bake file is,
+    if one of its targets changed between `old_bake_file` and `bake_file` (all are, without
+    both texts)."""
     changed = {PurePosixPath(p).as_posix() for p in paths}
     services = plan.services
-    if changed & {*EVERYTHING, plan.workspace.settings.bake_file, ".dockerignore"}:
+    everything = (
+        EVERYTHING if plan.workspace.settings.bake_file == BAKE_FILE else {*EVERYTHING, BAKE_FILE}
+    )
+    if changed & everything:
         return tuple(sorted(s.name for s in services))
+    rebuilt: set[str] = set()
     if DOCKERFILE in changed:
-        if old_dockerfile is None or dockerfile is None:
-            return tuple(sorted(s.name for s in services))
-        old_stages, new_stages = stage_digests(old_dockerfile), stage_digests(dockerfile)
-        rebuilt = {
-            s.name
-            for s in services
-            if old_stages.get(stage_name(s.name)) != new_stages.get(stage_name(s.name))
-        }
-    else:
-        rebuilt = set()
+        rebuilt |= _changed_stages(services, old_dockerfile, dockerfile)
+    if plan.workspace.settings.bake_file in changed:
+        rebuilt |= _changed_targets(services, old_bake_file, bake_file)
     touched = {owner for p in changed if (owner := _owner(plan, p)) is not None}
     hit = rebuilt
     for service in services:

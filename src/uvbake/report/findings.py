@@ -16,7 +16,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from uvbake import writer
+from uvbake import edits, git, names, writer
 from uvbake.errors import UvbakeError, one_line
 from uvbake.load.records import Member, Workspace
 from uvbake.plan.packages import discovered_packages, package_source
@@ -172,6 +172,7 @@ def undeclared_imports(
         for name in shipped[member.name]
     }
     pins = frozenset(name for s in plan.services for name, _ in s.third_party)
+    locked = frozenset(p.name for p in plan.workspace.lock.packages)
     trees: dict[Path, ast.Module | Finding] = {}  # a library shared by services is parsed once
     findings: dict[tuple[str, str], Finding] = {}
     for service in plan.services:
@@ -198,26 +199,28 @@ def undeclared_imports(
                 )
                 member = owners.get(imp.module)
                 if member is not None:
-                    problem = f"{who} imports '{imp.module}' (workspace member {member.name})"
+                    problem = (
+                        f"{who} imports '{imp.module}' (workspace member {member.name}) but "
+                        "does not declare it"
+                    )
                     fix = (
                         f'add "{member.name}" to [project] dependencies of {owner.pyproject}'
                         f" with a {{ workspace = true }} source"
                     )
                 else:
                     # A module no installed distribution provides: the wheels uv unpacked for
-                    # the lock's pins, a table of well-known names, else the distribution of
-                    # the same (normalised) name, so a workspace not installed here is checked.
+                    # the lock's pins, else a table of well-known names; else it is unknown,
+                    # and the lock's distributions named like it are the candidates.
                     dists = distributions.get(imp.module) or _not_installed(imp.module, pins)
-                    if third.intersection(dists) or _runtime_provided(imp.module, third):
+                    if _runtime_provided(imp.module, third) or _accepted(path, imp.line):
                         continue
-                    if _accepted(path, imp.line):
+                    found = _third_party(
+                        imp.module, dists, third=third, locked=locked, who=who, owner=owner
+                    )
+                    if found is None:
                         continue
-                    problem = f"{who} imports '{imp.module}' (distribution {dists[0]})"
-                    fix = f'add "{dists[0]}" to [project] dependencies of {owner.pyproject}'
-                findings.setdefault(
-                    (where, imp.module),
-                    Finding(where, f"{problem} but does not declare it", fix),
-                )
+                    problem, fix = found
+                findings.setdefault((where, imp.module), Finding(where, problem, fix))
     return list(findings.values())
 
 
@@ -227,11 +230,61 @@ def _cached_wheels(pins: frozenset[str], cache: Path) -> dict[str, tuple[str, ..
 
 
 def _not_installed(module: str, pins: frozenset[str]) -> tuple[str, ...]:
+    """The distributions that provide `module` by the wheels uv cached for the lock's pins,
+    else by the tables of well-known names and of the runtime's; () when none knows it."""
     cached = _cached_wheels(pins, importnames.uv_cache()).get(module)
     if cached:
         return cached
-    known = importnames.WELL_KNOWN.get(module)
-    return (known,) if known else (canonicalize_name(module),)
+    known = importnames.WELL_KNOWN.get(module) or importnames.RUNTIME_PROVIDED.get(module)
+    return (known,) if known else ()
+
+
+def _third_party(
+    module: str,
+    dists: tuple[str, ...],
+    *,
+    third: set[str],
+    locked: frozenset[str],
+    who: str,
+    owner: Member,
+) -> tuple[str, str] | None:
+    """(problem, fix) of an import of a third-party module the service does not declare, or
+    None when it does (or declares a distribution named like it, when none is known)."""
+    if not dists:
+        candidates = importnames.named_like(module, locked)
+        if third.intersection(candidates):
+            return None
+        return _unknown(module, candidates, who=who, owner=owner)
+    if third.intersection(dists):
+        return None
+    problem = f"{who} imports '{module}' (distribution {dists[0]}) but does not declare it"
+    pinned = sorted(third & set(importnames.RUNTIME_PROVIDED.values()))
+    if module in importnames.RUNTIME_PROVIDED and pinned:
+        problem += (
+            f" (the Lambda runtime's {module} does not count: the service pins "
+            f"{', '.join(pinned)}, which replaces the runtime's copy, so the runtime's packages "
+            "that go with it must be pinned too)"
+        )
+    return problem, f'add "{dists[0]}" to [project] dependencies of {owner.pyproject}'
+
+
+def _unknown(
+    module: str, candidates: tuple[str, ...], *, who: str, owner: Member
+) -> tuple[str, str]:
+    """An import no distribution uvbake knows of provides: never a name made up from it."""
+    considered = (
+        "no installed distribution, no wheel uv cached for uv.lock's pins and no well-known "
+        "import name provides it"
+    )
+    if candidates:
+        considered += f"; named like it in uv.lock: {', '.join(candidates)}"
+    else:
+        considered += "; no distribution in uv.lock is named like it"
+    return (
+        f"{who} imports '{module}', which uvbake cannot map to a distribution ({considered})",
+        f"declare the distribution that provides it in [project] dependencies of "
+        f"{owner.pyproject}, or install the workspace (uv sync) so that its metadata names it",
+    )
 
 
 def _runtime_provided(module: str, third: set[str]) -> bool:
@@ -250,7 +303,9 @@ def _accepted(path: Path, line: int) -> bool:
     return importnames.ignored(text, "undeclared-import")
 
 
-def stale_files(root: Path, files: Mapping[str, str]) -> list[Finding]:
+def stale_files(
+    root: Path, files: Mapping[str, str], *, bake_file: str = names.BAKE_FILE
+) -> list[Finding]:
     pending = writer.changes(root, files)
     foreign = set(writer.foreign(pending))
     return [
@@ -260,12 +315,39 @@ def stale_files(root: Path, files: Mapping[str, str]) -> list[Finding]:
             "move it away, or run `uvbake generate --force` to replace it",
         )
         if change.path in foreign
+        else _edited(change.path, bake_file=bake_file, command="generate")
+        if change.old is not None and edits.edited(change.old)
         else Finding(
             change.path,
             "is missing" if change.old is None else "is stale",
             "run `uvbake generate`",
         )
         for change in pending
+    ]
+
+
+def _edited(path: str, *, bake_file: str, command: str) -> Finding:
+    return Finding(
+        path,
+        "was edited by hand after uvbake wrote it",
+        edits.where_to_keep(path, bake_file=bake_file, command=command),
+    )
+
+
+def stale_workflow(plan: Plan) -> list[Finding]:
+    """The workflow `uvbake ci github` wrote, when `ci github --check` would rewrite it. A
+    workspace without one, or with a workflow of its own at that path, has no finding."""
+    from uvbake.render import workflow
+
+    top, workdir = git.top(plan.workspace.root)
+    files = workflow.render_files(plan, workdir=workdir)
+    bake_file = plan.workspace.settings.bake_file
+    return [
+        _edited(change.path, bake_file=bake_file, command="ci github")
+        if edits.edited(change.old)
+        else Finding(change.path, "is stale", "run `uvbake ci github`")
+        for change in writer.changes(top, files)
+        if change.old is not None and change.path not in writer.foreign([change])
     ]
 
 
@@ -297,6 +379,20 @@ def name_conflicts(plan: Plan) -> list[Finding]:
     return [Finding.of(error) for error in render.name_conflicts(plan)]
 
 
+def checked(plan: Plan) -> str:
+    """What `check` looked at, in words, for the line it prints when it finds nothing."""
+
+    top, _ = git.top(plan.workspace.root)
+    services = len(plan.services)
+    parts = [
+        f"the imports of {services} service{'' if services == 1 else 's'}",
+        "the generated files",
+        *(["the workflow"] if (top / names.WORKFLOW).is_file() else []),
+        *(["uv.lock (uv lock --check)"] if shutil.which("uv") else []),
+    ]
+    return ", ".join(parts)
+
+
 def check(plan: Plan) -> list[Finding]:
     """Every finding for the workspace of `plan`. Its generated files are compared with a
     fresh render, which services named like a bake group or target would make fail."""
@@ -305,6 +401,11 @@ def check(plan: Plan) -> list[Finding]:
     return [
         *conflicts,
         *undeclared_imports(plan, distributions=distributions(root)),
-        *([] if conflicts else stale_files(root, render.render(plan))),
+        *(
+            []
+            if conflicts
+            else stale_files(root, render.render(plan), bake_file=plan.workspace.settings.bake_file)
+        ),
+        *stale_workflow(plan),
         *stale_lock(root),
     ]

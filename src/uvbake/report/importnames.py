@@ -63,6 +63,24 @@ IGNORE = re.compile(r"#\s*uvbake:\s*ignore(?:\[([a-z, -]+)\])?")
 MODULE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\.py|\.[A-Za-z0-9_-]+\.(?:so|pyd)|\.so)?$")
 
 
+def _bare(name: str) -> str:
+    return re.sub(r"[-_.]+", "", name).lower()
+
+
+def named_like(module: str, distributions: Collection[str]) -> tuple[str, ...]:
+    """The distributions whose name is the import name's, give or take separators, case and
+    a py/python prefix or -python suffix (pyjwt for jwt, python-json-logger for
+    pythonjsonlogger): candidates, not a mapping."""
+    wanted = _bare(module)
+    found = []
+    for name in distributions:
+        bare = _bare(name)
+        forms = {bare, bare.removeprefix("python"), bare.removeprefix("py")}
+        if wanted in forms | {bare.removesuffix("python")}:
+            found.append(name)
+    return tuple(sorted(found))
+
+
 def ignored(line: str, code: str) -> bool:
     """Whether a source line carries the comment that accepts finding `code` on it."""
     found = IGNORE.search(line)
