@@ -36,8 +36,9 @@ exec uv "$@"
 SH
 
 COPY <<'PY' /usr/local/bin/uvbake-finish
-"""uvbake-finish [--strict] [--pure] FOLDER: byte-compile FOLDER (a path under /uvbake/out,
-where a stage puts what the image gets at the same path under /), then date every file.
+"""uvbake-finish [--strict] [--pure] FOLDER...: byte-compile each FOLDER (a path under
+/uvbake/out, where a stage puts what the image gets at the same path under /), then date
+every file.
 
 The .pyc files are "unchecked-hash": valid whatever the source files' mtimes, and the same
 bytes in every build. Timestamp .pyc files record each source's mtime, which differs
@@ -51,12 +52,14 @@ packages may ship files for other Pythons). --pure: native code fails the build.
 """
 import compileall, os, py_compile, re, sys
 
-args, folder, out = sys.argv[1:-1], sys.argv[-1], "/uvbake/out"
+args = [a for a in sys.argv[1:] if a.startswith("--")]
+folders, out = [a for a in sys.argv[1:] if a not in args], "/uvbake/out"
 quiet = 1 if "--strict" in args else 2
 mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
-ok = compileall.compile_dir(
-    folder, quiet=quiet, invalidation_mode=mode, stripdir=out, prependdir="/"
-)
+ok = all([
+    compileall.compile_dir(f, quiet=quiet, invalidation_mode=mode, stripdir=out, prependdir="/")
+    for f in folders
+])
 if not ok and quiet == 1:
     sys.exit("uvbake: a module does not compile (above)")
 epoch = 315532800  # 1980-01-01, the earliest time a zip archive can hold
@@ -92,6 +95,11 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 FROM uvbake.builder-native AS uvbake.layer-2
 COPY <<'REQUIREMENTS' /uvbake/requirements.txt
 certifi==2026.10.18 --hash=sha256:73191c47aaa79da394e8fee2dbc2ec827432cab56311122c9e47abf79e390f62
+REQUIREMENTS
+
+# The base image ships these in site-packages: the service's copies go to /var/task, which
+# the runtime searches first, so they are the ones imported and the base's never load.
+COPY <<'REQUIREMENTS' /uvbake/task-requirements.txt
 six==1.17.0 --hash=sha256:4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274
 REQUIREMENTS
 
@@ -101,7 +109,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uvbake-uv pip install --no-deps --require-hashes \
       --no-build --python-platform aarch64-manylinux_2_34 --python-version 3.13 \
       --target /uvbake/out/var/lang/lib/python3.13/site-packages -r /uvbake/requirements.txt && \
-    python3 /usr/local/bin/uvbake-finish /uvbake/out/var/lang/lib/python3.13/site-packages
+    uvbake-uv pip install --no-deps --require-hashes \
+      --no-build --python-platform aarch64-manylinux_2_34 --python-version 3.13 \
+      --target /uvbake/out/var/task -r /uvbake/task-requirements.txt && \
+    python3 /usr/local/bin/uvbake-finish /uvbake/out/var/lang/lib/python3.13/site-packages /uvbake/out/var/task
 
 # ---- uvbake.lib-acme-platform: workspace member acme-platform
 FROM uvbake.builder-native AS uvbake.lib-acme-platform
@@ -141,44 +152,7 @@ COPY services/billing-api/src/acme_billing /uvbake/out/var/task/acme_billing
 COPY services/billing-api/src/billing_rules /uvbake/out/var/task/billing_rules
 RUN python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task
 
-FROM ${BASE_IMAGE} AS svc-acme-billing.base
-# The service pins its own copy of what the base image ships in site-packages:
-# six.
-# The base's copies leave first, by their RECORD files, so that one .dist-info of each
-# remains. This step runs on the target platform: it alone is emulated on another machine.
-RUN python3 - /var/lang/lib/python3.13/site-packages six <<'PY'
-import os, re, shutil, sys
-site, names, touched = sys.argv[1], set(sys.argv[2:]), set()
-for info in sorted(os.listdir(site)):
-    name = re.sub(r"[-_.]+", "-", info.split("-", 1)[0]).lower()  # NAME-VERSION.dist-info
-    if not info.endswith(".dist-info") or name not in names:
-        continue
-    with open(os.path.join(site, info, "RECORD"), encoding="utf-8") as record:
-        for line in record:
-            path = os.path.normpath(os.path.join(site, line.rsplit(",", 2)[0]))
-            if not path.startswith(site + os.sep) or not os.path.isfile(path):
-                continue
-            os.remove(path)
-            top, base = os.path.split(path)
-            touched.add(top)
-            cache = os.path.join(top, "__pycache__")
-            for pyc in os.listdir(cache) if base.endswith(".py") and os.path.isdir(cache) else ():
-                if pyc.startswith(base[:-3] + ".") and pyc.endswith(".pyc"):
-                    os.remove(os.path.join(cache, pyc))
-                    touched.add(cache)
-    shutil.rmtree(os.path.join(site, info))
-    touched.add(site)
-for folder in sorted(touched, key=len, reverse=True):
-    while folder != site and os.path.isdir(folder) and not os.listdir(folder):
-        os.rmdir(folder)
-        folder = os.path.dirname(folder)
-        touched.add(folder)
-for folder in touched:
-    if os.path.isdir(folder):
-        os.utime(folder, (315532800, 315532800))
-PY
-
-FROM svc-acme-billing.base AS svc-acme-billing
+FROM ${BASE_IMAGE} AS svc-acme-billing
 COPY --link --from=uvbake.layer-1 /uvbake/out/ /
 COPY --link --from=uvbake.layer-2 /uvbake/out/ /
 COPY --link --from=uvbake.lib-acme-platform /uvbake/out/ /

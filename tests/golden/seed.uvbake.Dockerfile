@@ -36,8 +36,9 @@ exec uv "$@"
 SH
 
 COPY <<'PY' /usr/local/bin/uvbake-finish
-"""uvbake-finish [--strict] [--pure] FOLDER: byte-compile FOLDER (a path under /uvbake/out,
-where a stage puts what the image gets at the same path under /), then date every file.
+"""uvbake-finish [--strict] [--pure] FOLDER...: byte-compile each FOLDER (a path under
+/uvbake/out, where a stage puts what the image gets at the same path under /), then date
+every file.
 
 The .pyc files are "unchecked-hash": valid whatever the source files' mtimes, and the same
 bytes in every build. Timestamp .pyc files record each source's mtime, which differs
@@ -51,12 +52,14 @@ packages may ship files for other Pythons). --pure: native code fails the build.
 """
 import compileall, os, py_compile, re, sys
 
-args, folder, out = sys.argv[1:-1], sys.argv[-1], "/uvbake/out"
+args = [a for a in sys.argv[1:] if a.startswith("--")]
+folders, out = [a for a in sys.argv[1:] if a not in args], "/uvbake/out"
 quiet = 1 if "--strict" in args else 2
 mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
-ok = compileall.compile_dir(
-    folder, quiet=quiet, invalidation_mode=mode, stripdir=out, prependdir="/"
-)
+ok = all([
+    compileall.compile_dir(f, quiet=quiet, invalidation_mode=mode, stripdir=out, prependdir="/")
+    for f in folders
+])
 if not ok and quiet == 1:
     sys.exit("uvbake: a module does not compile (above)")
 epoch = 315532800  # 1980-01-01, the earliest time a zip archive can hold

@@ -100,7 +100,7 @@ def run(*, root: Path, as_json: bool, layers: bool = False, console: Console | N
             out.write(f"    installed on {s['platform']}: {pin['name']} ({pin['why']})\n")
         if s["replaces"]:
             replaced = ", ".join(s["replaces"])
-            out.write(f"    on {s['platform']}: the base image's {replaced} removed for its own\n")
+            out.write(f"    own copy in /var/task, ahead of the base image's: {replaced}\n")
     out.write("libraries:\n")
     for lib in data["libraries"]:
         handlers = f" handlers=[{', '.join(lib['handlers'])}]" if lib["handlers"] else ""

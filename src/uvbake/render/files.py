@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 
 from uvbake.errors import UvbakeError
+from uvbake.plan import basecopies
 from uvbake.plan.layers import Layer
 from uvbake.plan.planner import LibraryPlan, Plan, ServicePlan
 
@@ -142,7 +143,6 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
         ],
         "base": None if base is None else {"target": base_target(service.name), "dockerfile": base},
         "from": base_target(service.name) if base is not None else "${BASE_IMAGE}",
-        "replaces": service.replaces,
         "site_stages": [
             *(layer.name for layer in service.layers),
             *(library_stage(lib.member.name) for lib in service.libraries),
@@ -176,6 +176,7 @@ def _layer_context(plan: Plan, layer: Layer) -> dict[str, Any]:
     target = layer.target
     native = plan.workspace.settings.native_builds
     reasons = sorted({f"{p.name} ({p.reason})" for p in layer.pins if not p.cross})
+    folders = _layer_folders(layer, site=plan.site_packages)
     return {
         "name": layer.name,
         "target": target.label,
@@ -183,11 +184,33 @@ def _layer_context(plan: Plan, layer: Layer) -> dict[str, Any]:
         "cross": layer.cross,
         "reasons": reasons,
         "builder": "uvbake.builder-native" if layer.cross and native else "uvbake.builder",
-        "requirements": [p.requirement for p in layer.pins],
+        "folders": folders,
+        "count": len(layer.pins),
+        "finish": " ".join(f"/uvbake/out{folder['path']}" for folder in folders),
         "uv_platform": target.uv_platform,
         "python": target.python,
         "indexes": _index_options(plan, [(p.name, p.version) for p in layer.pins]),
     }
+
+
+def _layer_folders(layer: Layer, *, site: str) -> list[dict[str, Any]]:
+    """Where a layer installs its pins: site-packages, and /var/task for its copies of what
+    the base image ships (basecopies), each from a requirements file of its own."""
+    own, ahead = basecopies.split(layer.pins)
+    folders = (
+        (site, "requirements.txt", own),
+        (basecopies.TASK_ROOT, "task-requirements.txt", ahead),
+    )
+    return [
+        {
+            "path": path,
+            "file": file,
+            "task": path == basecopies.TASK_ROOT,
+            "requirements": [p.requirement for p in pins],
+        }
+        for path, file, pins in folders
+        if pins
+    ]
 
 
 def render(plan: Plan) -> dict[str, str]:
