@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Iterable
+from importlib import resources
 from typing import Any
 
 import jinja2
@@ -213,6 +214,17 @@ def _layer_folders(layer: Layer, *, site: str) -> list[dict[str, Any]]:
     ]
 
 
+def build_script(name: str) -> str:
+    """The text of one of uvbake's build scripts (templates/scripts), which the Dockerfile
+    holds byte for byte in a heredoc ended by a line `PY`."""
+    text = (resources.files("uvbake.render") / "templates" / "scripts" / name).read_text(
+        encoding="utf-8"
+    )
+    if not text.endswith("\n") or "\nPY\n" in f"\n{text}":
+        raise ValueError(f"build script {name} cannot be a heredoc ended by PY")
+    return text
+
+
 def render(plan: Plan) -> dict[str, str]:
     """Map each generated file's path (relative to the workspace root) to its text."""
     conflicts = name_conflicts(plan)
@@ -235,6 +247,7 @@ def render(plan: Plan) -> dict[str, str]:
         "libraries": [_library_context(plan, lib) for lib in plan.shipped],
         "services": [_service_context(plan, s) for s in plan.services],
         "targets": [t for s in plan.services for t, _ in s.targets],
+        "finish_script": build_script("finish.py"),
         "user_dockerignore": (plan.workspace.dockerignore or "").strip("\n"),
     }
     return {
