@@ -131,12 +131,13 @@ def test_each_distribution_is_stored_in_one_layer_and_builds_are_reproducible(
 
 
 def _emulated_workspace(root: Path) -> Path:
-    """One service: docopt 0.6.2 is published as an sdist only; idna is wanted on aarch64
-    alone and certifi on x86_64 alone."""
+    """One service: docopt 0.6.2 is published as an sdist only (built from source, as
+    [tool.uvbake] source-builds allows); idna is wanted on aarch64 alone and certifi on x86_64
+    alone."""
     build_tree(
         root,
         {
-            "pyproject.toml": workspace_root("cross"),
+            "pyproject.toml": workspace_root("cross") + 'source-builds = ["docopt"]\n',
             "services/cli/pyproject.toml": """
                 [project]
                 name = "cli"
@@ -175,9 +176,9 @@ def test_a_package_without_an_arm64_wheel_alone_is_built_under_emulation(
     root = _emulated_workspace(tmp_path / "ws")
     listed = uvbake("list", "--format", "json", cwd=root)
     (service,) = json.loads(listed.stdout)["services"]
-    assert service["emulated"] == [{"name": "docopt", "why": "sdist only"}]
+    assert service["emulated"] == [{"name": "docopt", "why": "sdist only", "source": True}]
     listing = uvbake("list", cwd=root).stdout
-    assert "installed on linux/arm64: docopt (sdist only)" in listing
+    assert "    built from source on linux/arm64: docopt (sdist only)\n" in listing
     tag = f"e{uuid.uuid4().hex[:10]}"
     steps = bake(root, "--no-cache", tag=tag)
     dockerfile = (root / "uvbake.Dockerfile").read_text()

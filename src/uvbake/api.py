@@ -20,8 +20,18 @@ def load_warned(root: Path, *, console: Console | None = None) -> Workspace:
 
 
 def planned(root: Path, *, console: Console | None = None) -> Plan:
-    """load → plan."""
-    return plan(load_warned(root, console=console))
+    """load → plan, printing the warnings of both."""
+    console = console or Console()
+    return plan_warned(load_warned(root, console=console), console=console)
+
+
+def plan_warned(ws: Workspace, *, console: Console | None = None) -> Plan:
+    """plan, printing the plan's warnings (one line each) to stderr unless quiet."""
+    console = console or Console()
+    the_plan = plan(ws)
+    for warning in the_plan.warnings:
+        console.warn(warning)
+    return the_plan
 
 
 def generated_files(root: Path, *, console: Console | None = None) -> tuple[Plan, dict[str, str]]:

@@ -9,12 +9,24 @@ from typing import Any
 from uvbake import api
 from uvbake.console import Console
 from uvbake.load.workspace import Member, Workspace
-from uvbake.plan.planner import NoService, Plan, ServicePlan, plan, role
+from uvbake.plan import python as python_rules
+from uvbake.plan.planner import NoService, Plan, ServicePlan, role
+
+# Where the images' Python comes from, in JSON.
+PYTHON_FROM = {
+    "pyproject.toml": "config",
+    ".python-version": ".python-version",
+    "uv.lock": "default",
+}
+
+
+def _python(ws: Workspace) -> dict[str, Any]:
+    return {"python": ws.settings.python, "python_from": PYTHON_FROM[ws.settings.python_from]}
 
 
 def describe(the_plan: Plan) -> dict[str, Any]:
     return {
-        "python": the_plan.workspace.settings.python,
+        **_python(the_plan.workspace),
         "services": [_service(s) for s in the_plan.services],
         "libraries": [_library(the_plan.workspace, m) for m in the_plan.libraries],
     }
@@ -30,7 +42,7 @@ def _service(s: ServicePlan) -> dict[str, Any]:
         "local": [m.name for m in s.closure],
         "third_party": len(s.third_party),
         "layers": [layer.name for layer in s.layers],
-        "emulated": [{"name": p.name, "why": p.reason} for p in s.emulated],
+        "emulated": [{"name": p.name, "why": p.reason, "source": p.source} for p in s.emulated],
         "replaces": list(s.replaces),
         "why": s.reason,
     }
@@ -58,7 +70,7 @@ def _library(ws: Workspace, member: Member) -> dict[str, Any]:
 
 def _describe_without_services(ws: Workspace, error: NoService) -> dict[str, Any]:
     return {
-        "python": ws.settings.python,
+        **_python(ws),
         "services": [],
         "libraries": [_library(ws, m) for m in ws.members],
         "no_service": error.line(),
@@ -71,7 +83,7 @@ def run(*, root: Path, as_json: bool, layers: bool = False, console: Console | N
     ws = api.load_warned(root, console=console)
     the_plan: Plan | None = None
     try:
-        the_plan = plan(ws)
+        the_plan = api.plan_warned(ws, console=console)
     except NoService as error:
         data = _describe_without_services(ws, error)
     else:
@@ -84,7 +96,9 @@ def run(*, root: Path, as_json: bool, layers: bool = False, console: Console | N
         out.write(json.dumps(data, indent=2) + "\n")
         return 0
     count = len(the_plan.layers) if the_plan is not None else 0
-    out.write(f"python {data['python']}; {count} third-party layers\n")
+    settings = ws.settings
+    python_from = python_rules.PYTHON_FROM[settings.python_from]
+    out.write(f"python {settings.python} ({python_from}); {count} third-party layers\n")
     out.write("services:\n")
     if the_plan is None:
         out.write(f"  none: {data['no_service']}\n")
@@ -97,7 +111,8 @@ def run(*, root: Path, as_json: bool, layers: bool = False, console: Console | N
         for function in s.get("functions", ()):
             out.write(f"    target {function['target']}: {function['handler']}\n")
         for pin in s["emulated"]:
-            out.write(f"    installed on {s['platform']}: {pin['name']} ({pin['why']})\n")
+            how = "built from source" if pin["source"] else "installed"
+            out.write(f"    {how} on {s['platform']}: {pin['name']} ({pin['why']})\n")
         if s["replaces"]:
             replaced = ", ".join(s["replaces"])
             out.write(f"    own copy in /var/task, ahead of the base image's: {replaced}\n")

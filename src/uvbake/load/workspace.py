@@ -44,6 +44,8 @@ class Member:
     project_files: tuple[tuple[str, str], ...] = ()
     # The build takes the version from git (setuptools-scm or hatch-vcs with a dynamic version)
     scm_versioned: bool = False
+    # [project] requires-python as written; None when it is not set.
+    requires_python: str | None = None
 
     @property
     def folder(self) -> str:
@@ -196,6 +198,7 @@ def load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[
     settings = config.member_settings(raw, where=where)
     version = project.get("version")
     description = project.get("description", "")
+    requires = project.get("requires-python")
     return Member(
         name=canonicalize_name(name),
         path=rel,
@@ -208,6 +211,7 @@ def load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[
         settings=settings,
         project_files=tuple(_project_files(project)),
         scm_versioned=_scm_versioned(data),
+        requires_python=requires if isinstance(requires, str) else None,
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from uvbake.errors import UvbakeError
 from uvbake.load import pathdeps
 from uvbake.load.workspace import Member, Workspace
-from uvbake.plan import basecopies, handlers, roles, wheels
+from uvbake.plan import basecopies, handlers, python, roles, wheels
 from uvbake.plan.handlers import Function
 from uvbake.plan.layers import Layer, partition
 from uvbake.plan.wheels import Pin, Target
@@ -120,6 +120,8 @@ class Plan:
     services: tuple[ServicePlan, ...]
     libraries: tuple[Member, ...]
     layers: tuple[Layer, ...]
+    # One line each, printed as warnings (plan.python: source-builds nothing needs).
+    warnings: tuple[str, ...] = ()
 
     @property
     def shipped(self) -> tuple[LibraryPlan, ...]:
@@ -303,6 +305,7 @@ def plan(ws: Workspace) -> Plan:
             libraries.append(member)
     if not services:
         raise _no_service(ws)
+    warnings = python.check(ws, services)
     needs = {s.name: (s.target, s.pins) for s in services}
     layers, per_service = partition(needs, max_layers=ws.settings.max_layers)
     return Plan(
@@ -310,6 +313,7 @@ def plan(ws: Workspace) -> Plan:
         services=tuple(replace(s, layers=per_service[s.name]) for s in services),
         libraries=tuple(libraries),
         layers=layers,
+        warnings=warnings,
     )
 
 
