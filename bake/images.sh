@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the stand-in base images and push them to the loopback registry:
 #   localhost:5000/lambda/python:3.13   (stand-in for public.ecr.aws/lambda/python:3.13)
+#   localhost:5000/lambda/python:3.14   (stand-in for public.ecr.aws/lambda/python:3.14)
 #   localhost:5000/astral-sh/uv:$UV_VERSION (stand-in for ghcr.io/astral-sh/uv:$UV_VERSION)
 # Each image carries a recipe hash label (org.uvbake.recipe); when the registry already
 # holds an image with the same recipe, nothing is built. Downloads and the unpacked
@@ -8,6 +9,7 @@
 #
 # Environment:
 #   UV_VERSION         uv version for the uv stand-in (default 0.13.9)
+#   LAMBDA_VERSIONS    Python versions of the Python stand-ins (default "3.13 3.14")
 #   LAMBDA_PLATFORMS   platforms of the Python stand-in (default linux/arm64,linux/amd64)
 #   UV_PLATFORMS       platforms of the uv stand-in (default linux/arm64,linux/amd64)
 #   UVBAKE_REGISTRY    registry to push to (default localhost:5000)
@@ -32,18 +34,30 @@ REGISTRY=${UVBAKE_REGISTRY:-localhost:5000}
 CACHE=${UVBAKE_CACHE:-$HOME/.cache/uvbake}
 CA_BUNDLE=${UVBAKE_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 DEBIAN_MIRROR=${UVBAKE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-DEBIAN_SUITE=trixie
+LAMBDA_VERSIONS=${LAMBDA_VERSIONS:-3.13 3.14}
 FORCE=${UVBAKE_FORCE:-0}
 
-PY_IMAGE=$REGISTRY/lambda/python:3.13
 UV_IMAGE=$REGISTRY/astral-sh/uv:$UV_VERSION
 
+# The Debian suite each Python comes from: its whole root filesystem is that suite's, unpacked
+# from .deb files with a private apt state, so the host's packages (libc6 first) never change.
+# trixie has python3.13; python3.14 is in sid only.
+suite_of() { # suite_of PY
+  case "$1" in
+    3.13) echo trixie ;;
+    3.14) echo sid ;;
+    *) die "no Debian suite known for Python $1 (LAMBDA_VERSIONS)" ;;
+  esac
+}
+
 # Debian packages of the Python root filesystem (dependencies are resolved by apt).
-ROOTFS_PKGS=(base-files base-passwd dash bash coreutils grep sed mawk findutils tar gzip
-             debianutils libc6 libstdc++6 netbase tzdata media-types
-             python3.13 python3.13-minimal libpython3.13-minimal libpython3.13-stdlib)
+BASE_PKGS=(base-files base-passwd dash bash coreutils grep sed mawk findutils tar gzip
+           debianutils libc6 libstdc++6 netbase tzdata media-types)
+rootfs_pkgs() { # rootfs_pkgs PY
+  echo "${BASE_PKGS[*]} python$1 python$1-minimal libpython$1-minimal libpython$1-stdlib"
+}
 # Bump when the way the root filesystem is assembled changes.
-ROOTFS_FORMAT=3
+ROOTFS_FORMAT=4
 
 
 T_START=$(date +%s.%N)
@@ -112,12 +126,12 @@ up_to_date() { # up_to_date IMAGE RECIPE PLATFORMS
 # ------------------------------------------------------------------ Python root filesystem
 # Private apt state for one architecture: resolves and downloads trixie .debs without
 # touching the host's apt configuration or package database.
-apt_env() { # apt_env ARCH -> prints APT_CONFIG path
-  local arch=$1 w="$CACHE/apt/$DEBIAN_SUITE-$1"
+apt_env() { # apt_env ARCH SUITE -> prints APT_CONFIG path
+  local arch=$1 suite=$2 w="$CACHE/apt/$2-$1"
   mkdir -p "$w/state/lists/partial" "$w/cache/archives/partial" "$w/etc/apt.conf.d" \
            "$w/etc/preferences.d" "$w/etc/sources.list.d"
   : >"$w/status"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR $DEBIAN_SUITE main" >"$w/etc/sources.list"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR $suite main" >"$w/etc/sources.list"
   cat >"$w/apt.conf" <<EOF
 Dir::State "$w/state";
 Dir::State::status "$w/status";
@@ -133,18 +147,21 @@ APT::Architectures { "$arch"; };
 APT::Install-Recommends "false";
 APT::Sandbox::User "root";
 Acquire::Languages "none";
+Acquire::Check-Valid-Until "false";
 EOF
   echo "$w/apt.conf"
 }
 
-download_debs() { # download_debs ARCH -> prints the directory holding the .debs
-  local arch=$1 cfg
-  cfg=$(apt_env "$arch")
+download_debs() { # download_debs ARCH PY -> prints the directory holding the .debs
+  local arch=$1 py=$2 cfg
+  cfg=$(apt_env "$arch" "$(suite_of "$py")")
   local archives
   archives="$(dirname "$cfg")/cache/archives"
   rm -f "$archives"/*.deb
-  APT_CONFIG=$cfg apt-get update -qq >&2
-  APT_CONFIG=$cfg apt-get install -qq -y --download-only "${ROOTFS_PKGS[@]}" >&2
+  APT_CONFIG=$cfg apt-get update -qq >&2 || die "apt-get update of $(suite_of "$py") failed"
+  # shellcheck disable=SC2046 # one word per package
+  APT_CONFIG=$cfg apt-get install -qq -y --download-only $(rootfs_pkgs "$py") >&2 \
+    || die "cannot download the packages of Python $py from $(suite_of "$py")"
   echo "$archives"
 }
 
@@ -157,11 +174,11 @@ unpack_debs() { # unpack_debs DEBDIR ROOT
   done
 }
 
-finalize_rootfs() { # finalize_rootfs ROOT PYVERSION
-  local root=$1 pyver=$2
+finalize_rootfs() { # finalize_rootfs ROOT PY PYVERSION
+  local root=$1 py=$2 pyver=$3
   ( cd "$root"
     rm -rf usr/share/doc usr/share/man usr/share/info usr/share/locale usr/share/lintian \
-           usr/share/bug usr/share/bash-completion usr/lib/python3.13/EXTERNALLY-MANAGED
+           usr/share/bug usr/share/bash-completion "usr/lib/python$py/EXTERNALLY-MANAGED"
     [ -e usr/bin/awk ] || ln -s mawk usr/bin/awk
     mkdir -p etc/ssl/certs var/task var/runtime opt/bin opt/lib tmp root usr/local/bin
     chmod 1777 tmp
@@ -173,29 +190,29 @@ finalize_rootfs() { # finalize_rootfs ROOT PYVERSION
     chmod 640 etc/shadow
     ln -sf /usr/share/zoneinfo/Etc/UTC etc/localtime
     echo Etc/UTC >etc/timezone
-    # /var/lang: the interpreter prefix of the Lambda image. Debian's python3.13 lives in
+    # /var/lang: the interpreter prefix of the Lambda image. Debian's python3.X lives in
     # /usr; a venv-style prefix gives sys.prefix=/var/lang and
-    # site-packages=/var/lang/lib/python3.13/site-packages.
-    mkdir -p var/lang/bin var/lang/include var/lang/lib/python3.13/site-packages
+    # site-packages=/var/lang/lib/python3.X/site-packages.
+    mkdir -p var/lang/bin var/lang/include "var/lang/lib/python$py/site-packages"
     ln -sfn lib var/lang/lib64
-    ln -sfn /usr/bin/python3.13 var/lang/bin/python3.13
-    ln -sfn python3.13 var/lang/bin/python3
-    ln -sfn python3.13 var/lang/bin/python
-    printf 'home = /usr/bin\ninclude-system-site-packages = false\nversion = %s\nexecutable = /usr/bin/python3.13\n' \
-      "$pyver" >var/lang/pyvenv.cfg
+    ln -sfn "/usr/bin/python$py" "var/lang/bin/python$py"
+    ln -sfn "python$py" var/lang/bin/python3
+    ln -sfn "python$py" var/lang/bin/python
+    printf 'home = /usr/bin\ninclude-system-site-packages = false\nversion = %s\nexecutable = /usr/bin/python%s\n' \
+      "$pyver" "$py" >var/lang/pyvenv.cfg
   )
 }
 
 # Byte-compile the standard library. Bytecode does not depend on the CPU, so it is
 # compiled once with the amd64 interpreter (native speed) and shared with other
 # architectures for every source file that is byte-identical.
-compile_stdlib() { # compile_stdlib AMD64_ROOT
-  chroot "$1" /usr/bin/python3.13 -m compileall -q --invalidation-mode unchecked-hash \
-    -x '/(test|idlelib|tkinter|turtledemo|lib2to3)/' /usr/lib/python3.13 >/dev/null
+compile_stdlib() { # compile_stdlib AMD64_ROOT PY
+  chroot "$1" "/usr/bin/python$2" -m compileall -q --invalidation-mode unchecked-hash \
+    -x '/(test|idlelib|tkinter|turtledemo|lib2to3)/' "/usr/lib/python$2" >/dev/null
 }
 
-share_bytecode() { # share_bytecode FROM_ROOT TO_ROOT
-  share_bytecode_dir "$1/usr/lib/python3.13" "$2/usr/lib/python3.13"
+share_bytecode() { # share_bytecode FROM_ROOT TO_ROOT PY
+  share_bytecode_dir "$1/usr/lib/python$3" "$2/usr/lib/python$3"
 }
 
 share_bytecode_dir() { # share_bytecode_dir FROM_DIR TO_DIR: .pyc of byte-identical sources
@@ -218,12 +235,16 @@ print(n)
 EOF
 }
 
-# Stand-in rootfs recipe: everything that determines its content.
-ROOTFS_RECIPE=$( { echo "$ROOTFS_FORMAT $DEBIAN_SUITE ${ROOTFS_PKGS[*]}";
-                   declare -f unpack_debs finalize_rootfs compile_stdlib; } | sha | cut -c1-16)
-rootfs_tar() { echo "$CACHE/rootfs/python3.13-$DEBIAN_SUITE-$1-$ROOTFS_RECIPE.tar"; }
+# Stand-in rootfs recipe of Python $PY: everything that determines its content.
+rootfs_recipe() { # rootfs_recipe PY
+  { echo "$ROOTFS_FORMAT $(suite_of "$1") $(rootfs_pkgs "$1")";
+    declare -f suite_of rootfs_pkgs unpack_debs finalize_rootfs compile_stdlib; } | sha | cut -c1-16
+}
+rootfs_tar() { # rootfs_tar ARCH (of Python $PY)
+  echo "$CACHE/rootfs/python$PY-$(suite_of "$PY")-$1-$ROOTFS_RECIPE.tar"
+}
 
-build_rootfs_all() { # build_rootfs_all ARCH... : builds missing rootfs tarballs
+build_rootfs_all() { # build_rootfs_all ARCH... : builds missing rootfs tarballs of Python $PY
   local missing=() a
   for a in "$@"; do [ -s "$(rootfs_tar "$a")" ] || missing+=("$a"); done
   [ ${#missing[@]} -gt 0 ] || return 0
@@ -233,16 +254,16 @@ build_rootfs_all() { # build_rootfs_all ARCH... : builds missing rootfs tarballs
   local arches=(amd64) ; for a in "${missing[@]}"; do [ "$a" = amd64 ] || arches+=("$a"); done
   for a in "${arches[@]}"; do
     local t; t=$(now)
-    local debdir; debdir=$(download_debs "$a")
+    local debdir; debdir=$(download_debs "$a" "$PY")
     unpack_debs "$debdir" "$work/$a"
-    pyver=$(dpkg-deb -f "$(ls "$debdir"/python3.13-minimal_*.deb)" Version | sed 's/-.*//')
-    finalize_rootfs "$work/$a" "$pyver"
+    pyver=$(dpkg-deb -f "$(ls "$debdir"/python"$PY"-minimal_*.deb)" Version | sed 's/-.*//')
+    finalize_rootfs "$work/$a" "$PY" "$pyver"
     log "rootfs $a: $(ls "$debdir"/*.deb | wc -l) packages, python $pyver ($(elapsed "$t" "$(now)")s)"
   done
-  compile_stdlib "$work/amd64"
+  compile_stdlib "$work/amd64" "$PY"
   for a in "${arches[@]}"; do
     [ "$a" = amd64 ] && continue
-    log "rootfs $a: $(share_bytecode "$work/amd64" "$work/$a") bytecode files shared from amd64"
+    log "rootfs $a: $(share_bytecode "$work/amd64" "$work/$a" "$PY") bytecode files shared from amd64"
   done
   for a in "${missing[@]}"; do
     local out; out=$(rootfs_tar "$a")
@@ -253,7 +274,7 @@ build_rootfs_all() { # build_rootfs_all ARCH... : builds missing rootfs tarballs
   # The apt state (package lists, .debs) is only needed to build a missing rootfs.
   rm -rf "$work" "$CACHE/apt"
   # Drop tarballs of older recipes.
-  find "$CACHE/rootfs" -name 'python3.13-*.tar' ! -name "*-$ROOTFS_RECIPE.tar" -delete
+  find "$CACHE/rootfs" -name "python$PY-*.tar" ! -name "*-$ROOTFS_RECIPE.tar" -delete
 }
 
 # ------------------------------------------------------------------ uv wheels
@@ -309,21 +330,21 @@ RUNTIME_FORMAT=1
 RUNTIME_FILES=(site-packages.txt runtime.txt)
 PYPLATFORM_amd64=x86_64-manylinux_2_28
 PYPLATFORM_arm64=aarch64-manylinux_2_28
-install_runtime() { # install_runtime ARCH ROOT
+install_runtime() { # install_runtime ARCH ROOT (for Python $PY)
   local a=$1 root=$2 plat="PYPLATFORM_$1" uv
   uv=$(host_uv)
   [ -n "${!plat:-}" ] || die "no Python platform for $a"
-  local common=(pip install --quiet --no-deps --only-binary :all: --python-version 3.13
+  local common=(pip install --quiet --no-deps --only-binary :all: --python-version "$PY"
                 --python-platform "${!plat}")
   [ -z "${UVBAKE_PYPI_INDEX:-}" ] || common+=(--index-url "$UVBAKE_PYPI_INDEX")
   SSL_CERT_FILE=$CA_BUNDLE UV_CACHE_DIR="$CACHE/uv-cache" UV_NO_CONFIG=1 "$uv" "${common[@]}" \
-    --target "$root/var/lang/lib/python3.13/site-packages" -r "$HERE/images/lambda-python/site-packages.txt" >&2
+    --target "$root/var/lang/lib/python$PY/site-packages" -r "$HERE/images/lambda-python/site-packages.txt" >&2
   SSL_CERT_FILE=$CA_BUNDLE UV_CACHE_DIR="$CACHE/uv-cache" UV_NO_CONFIG=1 "$uv" "${common[@]}" \
     --target "$root/var/runtime" -r "$HERE/images/lambda-python/runtime.txt" >&2
-  rm -rf "$root/var/lang/lib/python3.13/site-packages/bin" "$root/var/runtime/bin"
+  rm -rf "$root/var/lang/lib/python$PY/site-packages/bin" "$root/var/runtime/bin"
 }
 
-build_runtime_all() { # build_runtime_all ARCH... : builds missing runtime tarballs
+build_runtime_all() { # build_runtime_all ARCH... : builds missing runtime tarballs of Python $PY
   local missing=() a
   for a in "$@"; do [ -s "$(runtime_tar "$a")" ] || missing+=("$a"); done
   [ ${#missing[@]} -gt 0 ] || return 0
@@ -333,8 +354,8 @@ build_runtime_all() { # build_runtime_all ARCH... : builds missing runtime tarba
   t=$(now)
   tar -xf "$(rootfs_tar amd64)" -C "$work/amd64"
   install_runtime amd64 "$work/amd64"
-  chroot "$work/amd64" /usr/bin/python3.13 -m compileall -q --invalidation-mode checked-hash \
-    /var/lang/lib/python3.13/site-packages /var/runtime >/dev/null
+  chroot "$work/amd64" "/usr/bin/python$PY" -m compileall -q --invalidation-mode checked-hash \
+    "/var/lang/lib/python$PY/site-packages" /var/runtime >/dev/null
   log "runtime amd64: installed and compiled ($(elapsed "$t" "$(now)")s)"
   for a in "${missing[@]}"; do
     local tree="$work/amd64"
@@ -342,40 +363,50 @@ build_runtime_all() { # build_runtime_all ARCH... : builds missing runtime tarba
       tree="$work/$a"; mkdir -p "$tree"
       install_runtime "$a" "$tree"
       local n=0 d
-      for d in var/lang/lib/python3.13/site-packages var/runtime; do
+      for d in "var/lang/lib/python$PY/site-packages" var/runtime; do
         n=$(( n + $(share_bytecode_dir "$work/amd64/$d" "$tree/$d") ))
       done
       log "runtime $a: installed, $n bytecode files shared from amd64"
     fi
     local out; out=$(runtime_tar "$a")
     tar -C "$tree" --sort=name --numeric-owner --owner=0 --group=0 \
-      -cf "$out.tmp" var/lang/lib/python3.13/site-packages var/runtime
+      -cf "$out.tmp" "var/lang/lib/python$PY/site-packages" var/runtime
     mv "$out.tmp" "$out"
     log "runtime $a: $out ($(du -h "$out" | cut -f1))"
   done
   rm -rf "$work"
-  find "$CACHE/rootfs" -name 'runtime-*.tar' ! -name "*-$RUNTIME_RECIPE.tar" -delete
+  find "$CACHE/rootfs" -name "runtime-$PY-*.tar" ! -name "*-$RUNTIME_RECIPE.tar" -delete
+  # and those named before there were several Pythons (runtime-<arch>-<recipe>.tar)
+  find "$CACHE/rootfs" -name 'runtime-[a-z]*.tar' -delete
 }
 
-RUNTIME_RECIPE=$( { echo "$RUNTIME_FORMAT $ROOTFS_RECIPE";
-                    for f in "${RUNTIME_FILES[@]}"; do sha <"$HERE/images/lambda-python/$f"; done;
-                    declare -f install_runtime build_runtime_all; } | sha | cut -c1-16)
-runtime_tar() { echo "$CACHE/rootfs/runtime-$1-$RUNTIME_RECIPE.tar"; }
+runtime_recipe() { # runtime_recipe (of Python $PY, after ROOTFS_RECIPE)
+  { echo "$RUNTIME_FORMAT $PY $ROOTFS_RECIPE";
+    for f in "${RUNTIME_FILES[@]}"; do sha <"$HERE/images/lambda-python/$f"; done;
+    declare -f install_runtime build_runtime_all; } | sha | cut -c1-16
+}
+runtime_tar() { echo "$CACHE/rootfs/runtime-$PY-$1-$RUNTIME_RECIPE.tar"; }
 
-# ------------------------------------------------------------------ lambda/python:3.13
-t=$(now)
+# ------------------------------------------------------------------ lambda/python:$PY
 PY_CTX_FILES=(Dockerfile lambda-entrypoint.sh aws-lambda-rie bootstrap bootstrap.py)
-PY_RECIPE=$( { echo "$ROOTFS_RECIPE $RUNTIME_RECIPE $(sorted_platforms "$LAMBDA_PLATFORMS")";
-               for f in "${PY_CTX_FILES[@]}"; do sha <"$HERE/images/lambda-python/$f"; done;
-               sha <"$CA_BUNDLE"; } | sha | cut -c1-16)
-if up_to_date "$PY_IMAGE" "$PY_RECIPE" "$LAMBDA_PLATFORMS"; then
-  record "$PY_IMAGE" "$t" "up to date (recipe $PY_RECIPE)"
-else
-  archs=(); IFS=, read -ra plats <<<"$LAMBDA_PLATFORMS"
+build_python_image() { # build_python_image: lambda/python:$PY, unless the registry has it
+  local t; t=$(now)
+  PY_IMAGE=$REGISTRY/lambda/python:$PY
+  ROOTFS_RECIPE=$(rootfs_recipe "$PY")
+  RUNTIME_RECIPE=$(runtime_recipe)
+  PY_RECIPE=$( { echo "$PY $ROOTFS_RECIPE $RUNTIME_RECIPE $(sorted_platforms "$LAMBDA_PLATFORMS")";
+                 for f in "${PY_CTX_FILES[@]}"; do sha <"$HERE/images/lambda-python/$f"; done;
+                 sha <"$CA_BUNDLE"; } | sha | cut -c1-16)
+  if up_to_date "$PY_IMAGE" "$PY_RECIPE" "$LAMBDA_PLATFORMS"; then
+    record "$PY_IMAGE" "$t" "up to date (recipe $PY_RECIPE)"
+    return 0
+  fi
+  local archs=() plats p a f
+  IFS=, read -ra plats <<<"$LAMBDA_PLATFORMS"
   for p in "${plats[@]}"; do archs+=("$(arch_of "$p")"); done
   build_rootfs_all "${archs[@]}"
   build_runtime_all "${archs[@]}"
-  ctx="$CACHE/ctx/lambda-python"
+  local ctx="$CACHE/ctx/lambda-python-$PY" buildlog="$CACHE/build-lambda-python-$PY.log"
   rm -rf "$ctx"; mkdir -p "$ctx"
   for f in "${PY_CTX_FILES[@]}"; do cp "$HERE/images/lambda-python/$f" "$ctx/"; done
   cp "$CA_BUNDLE" "$ctx/ca-certificates.crt"
@@ -385,13 +416,36 @@ else
   done
   log "building $PY_IMAGE for $LAMBDA_PLATFORMS"
   docker buildx build --progress=plain --platform "$LAMBDA_PLATFORMS" \
-    --provenance=false --sbom=false --build-arg RECIPE="$PY_RECIPE" \
-    --output "type=image,name=$PY_IMAGE,push=true" "$ctx" >"$CACHE/build-lambda-python.log" 2>&1 \
-    || { tail -40 "$CACHE/build-lambda-python.log" >&2; die "build of $PY_IMAGE failed"; }
+    --provenance=false --sbom=false --build-arg RECIPE="$PY_RECIPE" --build-arg PYTHON="$PY" \
+    --output "type=image,name=$PY_IMAGE,push=true" "$ctx" >"$buildlog" 2>&1 \
+    || { tail -40 "$buildlog" >&2; die "build of $PY_IMAGE failed"; }
   rm -rf "$ctx"
   [ "$(remote_recipe "$PY_IMAGE")" = "$PY_RECIPE" ] || die "pushed $PY_IMAGE does not carry recipe $PY_RECIPE"
   record "$PY_IMAGE" "$t" "built and pushed (recipe $PY_RECIPE)"
-fi
+}
+
+check_python_image() { # check_python_image: lambda/python:$PY answers as a Lambda image does
+  local t py_check rt_check m prefix sp pyv site="/var/lang/lib/python$PY/site-packages"
+  t=$(now)
+  py_check=$(docker run --rm --platform linux/arm64 --entrypoint /var/lang/bin/python3 "$PY_IMAGE" -c \
+    'import platform,sys,site;print(platform.machine(), sys.prefix, site.getsitepackages()[0], sys.version.split()[0])')
+  read -r m prefix sp pyv <<<"$py_check"
+  [ "$m" = aarch64 ] && [ "$prefix" = /var/lang ] && [ "$sp" = "$site" ] && [[ "$pyv" == "$PY".* ]] \
+    || die "unexpected $PY_IMAGE interpreter: $py_check"
+  rt_check=$(docker run --rm --platform linux/arm64 --entrypoint /var/lang/bin/python3 "$PY_IMAGE" -c \
+    'import sys; sys.path.insert(0, "/var/runtime"); import boto3, awslambdaric, runtime_client; print(boto3.__version__, boto3.__file__)')
+  [[ "$rt_check" == *" $site/boto3/"* ]] || die "unexpected boto3/awslambdaric in $PY_IMAGE: $rt_check"
+  record "checks $PY_IMAGE (linux/arm64)" "$t" "python $pyv at $prefix; boto3 $rt_check; awslambdaric imports"
+}
+
+# The host's libc6 before: nothing below may change it (the root filesystems come from
+# private apt states; checked again at the end).
+libc_before=$(dpkg-query -W -f='${Version}' libc6 2>/dev/null || echo none)
+PY_IMAGES=()
+for PY in $LAMBDA_VERSIONS; do
+  build_python_image
+  PY_IMAGES+=("$PY_IMAGE")
+done
 
 # ------------------------------------------------------------------ astral-sh/uv
 t=$(now)
@@ -418,18 +472,16 @@ else
 fi
 
 # ------------------------------------------------------------------ checks (arm64, under qemu)
+for PY in $LAMBDA_VERSIONS; do
+  PY_IMAGE=$REGISTRY/lambda/python:$PY
+  check_python_image
+done
 t=$(now)
-py_check=$(docker run --rm --platform linux/arm64 --entrypoint /var/lang/bin/python3 "$PY_IMAGE" -c \
-  'import platform,sys,site;print(platform.machine(), sys.prefix, site.getsitepackages()[0], sys.version.split()[0])')
-read -r m prefix sp pyv <<<"$py_check"
-[ "$m" = aarch64 ] && [ "$prefix" = /var/lang ] && [ "$sp" = /var/lang/lib/python3.13/site-packages ] \
-  || die "unexpected $PY_IMAGE interpreter: $py_check"
 uv_check=$(docker run --rm --platform linux/arm64 "$UV_IMAGE" --version)
 [[ "$uv_check" == "uv $UV_VERSION"* ]] || die "unexpected $UV_IMAGE output: $uv_check"
-rt_check=$(docker run --rm --platform linux/arm64 --entrypoint /var/lang/bin/python3 "$PY_IMAGE" -c \
-  'import sys; sys.path.insert(0, "/var/runtime"); import boto3, awslambdaric, runtime_client; print(boto3.__version__, boto3.__file__)')
-[[ "$rt_check" == *" /var/lang/lib/python3.13/site-packages/boto3/"* ]] || die "unexpected boto3/awslambdaric in $PY_IMAGE: $rt_check"
-record "checks (linux/arm64)" "$t" "python $pyv at $prefix; boto3 $rt_check; awslambdaric imports; $uv_check"
+record "checks $UV_IMAGE (linux/arm64)" "$t" "$uv_check"
+libc_after=$(dpkg-query -W -f='${Version}' libc6 2>/dev/null || echo none)
+[ "$libc_before" = "$libc_after" ] || die "the host's libc6 changed from $libc_before to $libc_after"
 
 # ------------------------------------------------------------------ the other engine
 # An engine resolves FROM from its own image store before the registry: when the current
@@ -439,13 +491,13 @@ if [ "${UVBAKE_ENGINE:-default}" != current ] && [ -S /run/uvbake-current/docker
   t=$(now)
   (
     eval "$(bash "$HERE/engine-current-up.sh" --env 2>/dev/null)" || exit 1
-    for image in "$PY_IMAGE" "$UV_IMAGE"; do
+    for image in "${PY_IMAGES[@]}" "$UV_IMAGE"; do
       docker image rm -f "$image" >/dev/null 2>&1 || true
       for platform in linux/arm64 linux/amd64; do
         docker pull -q --platform "$platform" "$image" >/dev/null || exit 1
       done
     done
-  ) || die "the current engine could not pull $PY_IMAGE and $UV_IMAGE from $REGISTRY"
+  ) || die "the current engine could not pull ${PY_IMAGES[*]} and $UV_IMAGE from $REGISTRY"
   record "current engine" "$t" "stand-in images pulled from $REGISTRY"
 fi
 

@@ -7,20 +7,24 @@ bake/engine-current-up.sh (dockerd 28, buildx 0.29) for every docker command the
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 from progress import Step, parse_plain_progress, unfinished_steps
+
+from helpers import uvbake
 
 BASE_IMAGE = os.environ.get("UVBAKE_TEST_BASE_IMAGE", "localhost:5000/lambda/python:3.13")
 UV_IMAGE = os.environ.get("UVBAKE_TEST_UV_IMAGE", "localhost:5000/astral-sh/uv:0.13.9")
@@ -35,6 +39,8 @@ CURRENT_ENGINE = {
 CURRENT_CLI = "/opt/uvbake/engine-current/root/usr/bin"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 INVOKE_TIMEOUT = 300
+# QEMU's binfmt_misc entry for aarch64 (bake/engine-up.sh registers it).
+BINFMT = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
 
 
 def select_engine() -> str:
@@ -235,3 +241,45 @@ def manifest_media_type(ref: str) -> str:
         check=True,
     ).stdout
     return str(json.loads(out)["mediaType"])
+
+
+@contextlib.contextmanager
+def no_arm64_emulation() -> Iterator[None]:
+    """QEMU's binfmt entry for aarch64 switched off, and on again afterwards, come what may.
+    Without the entry the test is skipped, except in CI, where that is a failure."""
+    if not BINFMT.exists():
+        reason = f"{BINFMT} is missing: run bake/engine-up.sh"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"cannot switch arm64 emulation off in CI: {reason}")
+        pytest.skip(reason)
+    BINFMT.write_text("0")
+    try:
+        yield
+    finally:
+        BINFMT.write_text("1")
+    assert BINFMT.read_text().startswith("enabled")
+
+
+def workspace_root(name: str, *, python: str = "3.13") -> str:
+    """The root pyproject.toml of a workspace whose members are services/*."""
+    return (
+        f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n\n'
+        '[tool.uv.workspace]\nmembers = ["services/*"]\n\n'
+        f'[tool.uvbake]\npython = "{python}"\n'
+    )
+
+
+def lock_and_generate(root: Path) -> Path:
+    """`uv lock` (the real one, from the package index) and `uvbake generate` in `root`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    done = subprocess.run(
+        [sys.executable, "-m", "uv", "lock", "--directory", str(root), "--python", sys.executable],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    generated = uvbake("generate", cwd=root)
+    assert generated.returncode == 0, generated.stderr
+    return root

@@ -765,6 +765,78 @@ CASES: list[tuple[str, Change, str]] = [
         "uvbake.Dockerfile: cannot write generated files (Is a directory); "
         "make the folder writable and remove anything that is not a file at that path",
     ),
+    # --- the Python rules: requires-python, source builds
+    (
+        "python-version-outside-requires-python",
+        lambda root: (edit(ROOT, PYTHON, "")(root), write(".python-version", "3.11\n")(root)),
+        ".python-version: Python 3.11 is outside requires-python '>=3.12' of service 'api' "
+        "(services/api/pyproject.toml); write 3.14 in .python-version, or allow Python 3.11 "
+        "in requires-python of services/api/pyproject.toml",
+    ),
+    (
+        "python-setting-outside-requires-python",
+        edit(ROOT, PYTHON, 'python = "3.11"'),
+        "pyproject.toml: Python 3.11 is outside requires-python '>=3.12' of service 'api' "
+        '(services/api/pyproject.toml); set [tool.uvbake] python = "3.14" in pyproject.toml, '
+        "or allow Python 3.11 in requires-python of services/api/pyproject.toml",
+    ),
+    (
+        "python-outside-a-librarys-requires-python",
+        lambda root: (
+            edit(LOG, 'requires-python = ">=3.12"', 'requires-python = ">=3.12,<3.13"')(root),
+            edit("uv.lock", 'requires-python = ">=3.12"', 'requires-python = ">=3.12, <3.13"')(
+                root
+            ),
+        ),
+        "pyproject.toml: Python 3.13 is outside requires-python '>=3.12,<3.13' of 'common-log', "
+        "which service 'api' installs (services/common/log/pyproject.toml); set [tool.uvbake] "
+        'python = "3.12" in pyproject.toml, or allow Python 3.13 in requires-python of '
+        "services/common/log/pyproject.toml",
+    ),
+    (
+        "source-build-not-allowed",
+        lock_with(Locked("orjson", wheels=[], sdist=True)),
+        "uv.lock: 'orjson' 1.0.0 would be built from source on linux/arm64 for service 'api': "
+        "no wheel for linux/arm64, CPython 3.13, glibc 2.34 (uv.lock has its sdist only); lock "
+        "an older 'orjson' that publishes one, or set [tool.uvbake] source-builds = "
+        '["orjson"] in pyproject.toml to build it knowingly',
+    ),
+    (
+        "source-build-below-a-member-glibc",
+        lambda root: (
+            lock_with(
+                Locked(
+                    "orjson",
+                    wheels=["orjson-1.0.0-cp38-abi3-manylinux_2_28_aarch64.whl"],
+                    sdist=True,
+                )
+            )(root),
+            append(API, '\n[tool.uvbake]\nglibc = "2.26"\n')(root),
+        ),
+        "uv.lock: 'orjson' 1.0.0 would be built from source on linux/arm64 for service 'api': "
+        "no wheel for linux/arm64, CPython 3.13, glibc 2.26 (its wheels for it need a newer "
+        "glibc); raise [tool.uvbake] glibc in services/api/pyproject.toml if the runtime has a "
+        "newer one, lock an older 'orjson' that publishes one, or set [tool.uvbake] "
+        'source-builds = ["orjson"] in pyproject.toml to build it knowingly',
+    ),
+    (
+        "source-builds-not-a-package-name",
+        append(ROOT, 'source-builds = ["bad name"]\n'),
+        "pyproject.toml: [tool.uvbake] source-builds names 'bad name', which is not a package "
+        'name; write it as source-builds = ["docopt"]',
+    ),
+    (
+        "source-builds-a-string",
+        append(ROOT, 'source-builds = "docopt"\n'),
+        "pyproject.toml: [tool.uvbake] source-builds must be a list of strings, not a string; "
+        'write it as source-builds = ["docopt"]',
+    ),
+    (
+        "source-builds-is-root-only",
+        append(API, '\n[tool.uvbake]\nsource-builds = ["orjson"]\n'),
+        "services/api/pyproject.toml: 'source-builds' in [tool.uvbake] is a workspace setting, "
+        "not a member's; move it to [tool.uvbake] of the workspace root's pyproject.toml",
+    ),
     # --- pins no locked file can install on the Lambda runtime
     (
         "pin-without-wheel-or-sdist",

@@ -36,6 +36,7 @@ from helpers import uvbake
 pytestmark = pytest.mark.engine
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
+SCRIPTS = Path(__file__).parent.parent / "src" / "uvbake" / "render" / "templates" / "scripts"
 SERVICES = ("ingestion-worker", "notifications", "orders")
 ORDER = {
     "order_id": "o-1",
@@ -90,6 +91,25 @@ def test_cold_bake_builds_every_service(state: dict[str, Any]) -> None:
     ]
     for service in SERVICES:
         assert layers(_image(state, service))
+
+
+def test_the_build_scripts_reach_the_builders_byte_for_byte(
+    state: dict[str, Any], tmp_path: Path
+) -> None:
+    """The stage uvbake.scripts holds src/uvbake/render/templates/scripts as they are: the
+    Dockerfile frontend keeps a heredoc's text (comment lines, backslashes) unchanged."""
+    out = tmp_path / "scripts"
+    _bake(
+        state,
+        "--set",
+        "orders.target=uvbake.scripts",
+        "--set",
+        f"orders.output=type=local,dest={out}",
+        "orders",
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["uvbake-finish", "uvbake-uv"]
+    assert (out / "uvbake-finish").read_bytes() == (SCRIPTS / "finish.py").read_bytes()
+    assert os.access(out / "uvbake-uv", os.X_OK)
 
 
 def test_every_image_answers_through_its_own_cmd(state: dict[str, Any]) -> None:

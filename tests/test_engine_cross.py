@@ -7,51 +7,43 @@ built on the target platform, alone. Layers are stored once and are reproducible
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tarfile
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from progress import emulated_runs, executed_runs
 
-from engine import BASE_IMAGE, REGISTRY, bake, invoke, require_engine, shell
+from engine import (
+    BASE_IMAGE,
+    REGISTRY,
+    bake,
+    invoke,
+    lock_and_generate,
+    no_arm64_emulation,
+    require_engine,
+    shell,
+    workspace_root,
+)
 from helpers import build_tree, uvbake
 
 pytestmark = pytest.mark.engine
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
 SERVICES = ("ingestion-worker", "notifications", "orders")
-BINFMT = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
 ORDER = {
     "order_id": "o-1",
     "customer": "Ada",
     "lines": [{"sku": "A", "quantity": 1, "unit_price": "2"}],
 }
 REGISTRY_URL = "http://localhost:5000"
-
-
-@contextlib.contextmanager
-def no_arm64_emulation() -> Iterator[None]:
-    """QEMU's binfmt entry for aarch64 switched off, and on again afterwards, come what may."""
-    if not BINFMT.exists():
-        pytest.fail(f"{BINFMT} is missing: run bake/engine-up.sh")
-    BINFMT.write_text("0")
-    try:
-        yield
-    finally:
-        BINFMT.write_text("1")
-    assert BINFMT.read_text().startswith("enabled")
 
 
 def _copy_example(dest: Path) -> Path:
@@ -138,36 +130,14 @@ def test_each_distribution_is_stored_in_one_layer_and_builds_are_reproducible(
     assert {d: len(holders[d]) for d in third_party} == {d: 1 for d in third_party}
 
 
-def _root(name: str) -> str:
-    """The root pyproject.toml of a workspace whose members are services/*."""
-    return (
-        f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n\n'
-        '[tool.uv.workspace]\nmembers = ["services/*"]\n\n[tool.uvbake]\npython = "3.13"\n'
-    )
-
-
-def _lock_and_generate(root: Path) -> Path:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    done = subprocess.run(
-        [sys.executable, "-m", "uv", "lock", "--directory", str(root), "--python", sys.executable],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
-    generated = uvbake("generate", cwd=root)
-    assert generated.returncode == 0, generated.stderr
-    return root
-
-
 def _emulated_workspace(root: Path) -> Path:
-    """One service: docopt 0.6.2 is published as an sdist only; idna is wanted on aarch64
-    alone and certifi on x86_64 alone."""
+    """One service: docopt 0.6.2 is published as an sdist only (built from source, as
+    [tool.uvbake] source-builds allows); idna is wanted on aarch64 alone and certifi on x86_64
+    alone."""
     build_tree(
         root,
         {
-            "pyproject.toml": _root("cross"),
+            "pyproject.toml": workspace_root("cross") + 'source-builds = ["docopt"]\n',
             "services/cli/pyproject.toml": """
                 [project]
                 name = "cli"
@@ -196,7 +166,7 @@ def _emulated_workspace(root: Path) -> Path:
             """,
         },
     )
-    return _lock_and_generate(root)
+    return lock_and_generate(root)
 
 
 def test_a_package_without_an_arm64_wheel_alone_is_built_under_emulation(
@@ -206,9 +176,9 @@ def test_a_package_without_an_arm64_wheel_alone_is_built_under_emulation(
     root = _emulated_workspace(tmp_path / "ws")
     listed = uvbake("list", "--format", "json", cwd=root)
     (service,) = json.loads(listed.stdout)["services"]
-    assert service["emulated"] == [{"name": "docopt", "why": "sdist only"}]
+    assert service["emulated"] == [{"name": "docopt", "why": "sdist only", "source": True}]
     listing = uvbake("list", cwd=root).stdout
-    assert "installed on linux/arm64: docopt (sdist only)" in listing
+    assert "    built from source on linux/arm64: docopt (sdist only)\n" in listing
     tag = f"e{uuid.uuid4().hex[:10]}"
     steps = bake(root, "--no-cache", tag=tag)
     dockerfile = (root / "uvbake.Dockerfile").read_text()
@@ -255,7 +225,7 @@ def test_an_amd64_service_beside_arm64_ones_gets_its_own_wheels(tmp_path: Path) 
     build_tree(
         tmp_path / "ws",
         {
-            "pyproject.toml": _root("platforms"),
+            "pyproject.toml": workspace_root("platforms"),
             "services/arm/pyproject.toml": service.format(name="arm", extra=""),
             "services/arm/src/arm/main.py": handler,
             "services/x86/pyproject.toml": service.format(
@@ -264,7 +234,7 @@ def test_an_amd64_service_beside_arm64_ones_gets_its_own_wheels(tmp_path: Path) 
             "services/x86/src/x86/main.py": handler,
         },
     )
-    root = _lock_and_generate(tmp_path / "ws")
+    root = lock_and_generate(tmp_path / "ws")
     dockerfile = (root / "uvbake.Dockerfile").read_text()
     assert "--python-platform aarch64-manylinux_2_34" in dockerfile
     assert "--python-platform x86_64-manylinux_2_34" in dockerfile
@@ -276,72 +246,3 @@ def test_an_amd64_service_beside_arm64_ones_gets_its_own_wheels(tmp_path: Path) 
     assert arm == {"machine": "aarch64", "orjson": "3.11.5"}
     x86 = invoke(f"{REGISTRY}/x86:{tag}", {}, platform="linux/amd64")
     assert x86 == {"machine": "x86_64", "orjson": "3.11.5"}
-
-
-def test_a_pinned_boto3_replaces_the_base_images_copy(tmp_path: Path) -> None:
-    """The base image ships boto3 and botocore in site-packages; a service that pins its own
-    ends with one .dist-info of each, the pinned one, and no file of the base's version."""
-    require_engine()
-    build_tree(
-        tmp_path / "ws",
-        {
-            "pyproject.toml": _root("sdk"),
-            "services/sdk/pyproject.toml": """
-                [project]
-                name = "sdk"
-                version = "0.1.0"
-                requires-python = ">=3.11"
-                dependencies = ["boto3==1.40.0"]
-
-                [build-system]
-                requires = ["hatchling"]
-                build-backend = "hatchling.build"
-            """.replace('name = "sdk"', 'name = "sdk-lambda"'),
-            "services/sdk/src/sdk_lambda/main.py": """
-                def handler(event, context):
-                    import importlib.metadata as metadata
-                    import os
-
-                    import boto3
-
-                    site = os.path.dirname(os.path.dirname(boto3.__file__))
-                    infos = sorted(i for i in os.listdir(site) if i.startswith(("boto", "s3t")))
-                    listed = set()
-                    for info in infos:
-                        for line in metadata.distribution(info.split("-")[0]).files or ():
-                            listed.add(os.path.normpath(os.path.join(site, str(line))))
-                    stale = []
-                    for package in ("boto3", "botocore", "s3transfer"):
-                        for top, _, files in os.walk(os.path.join(site, package)):
-                            stale += [
-                                f for f in files
-                                if not f.endswith(".pyc") and os.path.join(top, f) not in listed
-                            ]
-                    return {
-                        "version": metadata.version("boto3"),
-                        "infos": [i for i in infos if i.endswith(".dist-info")],
-                        "stale": sorted(stale)[:5],
-                    }
-            """,
-        },
-    )
-    root = _lock_and_generate(tmp_path / "ws")
-    lock = (root / "uv.lock").read_text()
-    botocore = re.search(r'name = "botocore"\nversion = "([^"]+)"', lock)
-    s3transfer = re.search(r'name = "s3transfer"\nversion = "([^"]+)"', lock)
-    assert botocore and s3transfer
-    dockerfile = (root / "uvbake.Dockerfile").read_text()
-    assert "AS svc-sdk-lambda.base" in dockerfile
-    tag = f"b{uuid.uuid4().hex[:10]}"
-    steps = bake(root, tag=tag)
-    assert emulated_runs(steps, dockerfile) == ["svc-sdk-lambda.base"]
-    answer = invoke(f"{REGISTRY}/sdk-lambda:{tag}", {})
-    assert answer == {
-        "version": "1.40.0",
-        "infos": [
-            "boto3-1.40.0.dist-info",
-            f"botocore-{botocore[1]}.dist-info",
-            f"s3transfer-{s3transfer[1]}.dist-info",
-        ],
-        "stale": [],
-    }

@@ -313,9 +313,11 @@ def test_url_requirements_install_by_url_and_hash(tmp_path: Path) -> None:
     assert the_plan.services[0].third_party == (("six", "1.17.0"),)
     requirements = exported(manifests_only(root, tmp_path / "manifests"), "a")
     assert requirements == f"six @ {wheel} \\\n    --hash={digest}\n"
-    # the install step names the same file by the same URL and hash
+    # the install step names the same file by the same URL and hash (into /var/task, as the
+    # base image ships six)
     layer = stage(files[DOCKERFILE], "uvbake.layer-1")
-    requirements = layer.split("/uvbake/requirements.txt\n", 1)[1].split("REQUIREMENTS\n")[0]
+    assert "/uvbake/requirements.txt" not in layer
+    requirements = layer.split("/uvbake/task-requirements.txt\n", 1)[1].split("REQUIREMENTS\n")[0]
     assert requirements == f"six @ {wheel} --hash={digest}\n"
 
 

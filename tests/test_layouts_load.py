@@ -205,6 +205,7 @@ def test_list_says_why_each_member_is_or_is_not_a_service(realworld_root: Path) 
 
     assert json.loads(result.stdout) == {
         "python": "3.13",
+        "python_from": "config",
         "services": [
             service(
                 "api",

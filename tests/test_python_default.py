@@ -47,6 +47,9 @@ def test_deprecation_dates() -> None:
 
 def test_a_configured_deprecated_runtime_is_a_warning(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
+    for path in [tmp_path / "uv.lock", *tmp_path.glob("services/**/pyproject.toml")]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace('requires-python = ">=3.12"', 'requires-python = ">=3.9"'))
     (tmp_path / "pyproject.toml").write_text(root_pyproject(uvbake=""))
     (tmp_path / ".python-version").write_text("3.9.18\n")
     result = uvbake("generate", cwd=tmp_path)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -158,15 +159,42 @@ def test_native_builds_can_be_turned_off(tmp_path: Path) -> None:
     assert "--pure" not in emulated.split("\nPY\n", 1)[1]
 
 
-def test_a_service_pinning_the_sdk_replaces_the_base_images_copy(tmp_path: Path) -> None:
+def test_a_service_pins_its_own_sdk_into_var_task_on_the_build_machine(tmp_path: Path) -> None:
+    """botocore (the base image ships a copy) goes to /var/task with its own requirements
+    file, in the same build-machine step as the layer's other pins; no stage of the service
+    runs anything on the target platform."""
     root = seed_workspace(tmp_path)
-    (root / "uv.lock").write_text(lock_text(seed_lock_packages("botocore")), encoding="utf-8")
+    (root / "uv.lock").write_text(
+        lock_text(seed_lock_packages("botocore", "zstd")), encoding="utf-8"
+    )
     api = root / "services/api/pyproject.toml"
-    api.write_text(api.read_text(encoding="utf-8").replace('"httpx"', '"httpx", "botocore"'))
+    api.write_text(
+        api.read_text(encoding="utf-8").replace('"httpx"', '"httpx", "botocore", "zstd"')
+    )
     _, files = generated_files(root)
     dockerfile = files[DOCKERFILE]
-    assert "FROM ${BASE_IMAGE} AS svc-api.base\n" in dockerfile
-    assert "RUN python3 - /var/lang/lib/python3.13/site-packages botocore <<'PY'\n" in dockerfile
-    assert "FROM svc-api.base AS svc-api\n" in dockerfile
-    assert "FROM ${BASE_IMAGE} AS svc-worker\n" in dockerfile
-    assert "svc-worker.base" not in dockerfile
+    layer = dockerfile.split("AS uvbake.layer-2\n", 1)[1].split("\n# ----", 1)[0]
+    site = "/uvbake/out/var/lang/lib/python3.13/site-packages"
+    digest = hashlib.sha256(b"botocore-1.0.0-py3-none-any.whl").hexdigest()
+    botocore = f"botocore==1.0.0 --hash=sha256:{digest}"
+    task = layer.split("REQUIREMENTS\n\n", 1)[1]
+    assert task.splitlines()[:5] == [
+        "# The base image ships these in site-packages: the service's copies go to /var/task, "
+        "which",
+        "# the runtime searches first, so they are the ones imported and the base's never load.",
+        "COPY <<'REQUIREMENTS' /uvbake/task-requirements.txt",
+        botocore,
+        "REQUIREMENTS",
+    ]
+    assert "zstd==1.0.0" in layer.split("REQUIREMENTS\n\n", 1)[0]
+    installs = [line.strip() for line in layer.splitlines() if "--target" in line]
+    assert installs == [
+        f"--target {site} -r /uvbake/requirements.txt && \\",
+        "--target /uvbake/out/var/task -r /uvbake/task-requirements.txt && \\",
+    ]
+    assert layer.endswith(f"uvbake-finish {site} /uvbake/out/var/task\n")
+    assert "RUN python3 -" not in dockerfile
+    assert [line for line in dockerfile.splitlines() if line.startswith("FROM ${BASE_IMAGE}")] == [
+        "FROM ${BASE_IMAGE} AS svc-api",
+        "FROM ${BASE_IMAGE} AS svc-worker",
+    ]

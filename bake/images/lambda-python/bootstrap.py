@@ -4,7 +4,7 @@ Started by /var/runtime/bootstrap with AWS_LAMBDA_RUNTIME_API set (by the runtim
 emulator, /usr/local/bin/aws-lambda-rie, when the image runs locally) and the handler in
 _HANDLER (from the image's CMD). sys.path starts with the function code (/var/task) and the
 runtime (/var/runtime: awslambdaric and its dependencies), then the interpreter's own
-entries (stdlib and /var/lang/lib/python3.13/site-packages, which holds boto3).
+entries (stdlib and /var/lang/lib/python3.X/site-packages, which holds boto3).
 """
 
 import contextlib

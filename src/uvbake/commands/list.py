@@ -8,15 +8,27 @@ from typing import Any, TextIO
 
 from uvbake import api
 from uvbake.console import Console
-from uvbake.load.records import Member
+from uvbake.load.records import Member, Workspace
+from uvbake.plan import python as python_rules
 from uvbake.plan.records import Plan, ServicePlan
 from uvbake.scan.declared import DeclaredFunction
+
+# Where the images' Python comes from, in JSON.
+PYTHON_FROM = {
+    "pyproject.toml": "config",
+    ".python-version": ".python-version",
+    "uv.lock": "default",
+}
+
+
+def _python(ws: Workspace) -> dict[str, Any]:
+    return {"python": ws.settings.python, "python_from": PYTHON_FROM[ws.settings.python_from]}
 
 
 def describe(the_plan: Plan) -> dict[str, Any]:
     scanned = the_plan.scanned
     return {
-        "python": the_plan.workspace.settings.python,
+        **_python(the_plan.workspace),
         "services": [_service(s) for s in the_plan.services],
         "libraries": [_library(the_plan, m) for m in the_plan.libraries],
         "left_out": [
@@ -57,7 +69,7 @@ def _service(s: ServicePlan) -> dict[str, Any]:
         "local": [m.name for m in s.closure],
         "third_party": len(s.third_party),
         "layers": [layer.name for layer in s.layers],
-        "emulated": [{"name": p.name, "why": p.reason} for p in s.emulated],
+        "emulated": [{"name": p.name, "why": p.reason, "source": p.source} for p in s.emulated],
         "replaces": list(s.replaces),
         "why": s.reason,
     }
@@ -101,7 +113,10 @@ def run(*, root: Path, as_json: bool, layers: bool = False, console: Console | N
     if as_json:
         out.write(json.dumps(data, indent=2) + "\n")
         return 0
-    out.write(f"python {data['python']}; {len(the_plan.layers)} third-party layers\n")
+    settings = the_plan.workspace.settings
+    python_from = python_rules.PYTHON_FROM[settings.python_from]
+    count = len(the_plan.layers)
+    out.write(f"python {settings.python} ({python_from}); {count} third-party layers\n")
     out.write("services:\n")
     if "no_service" in data:
         out.write(f"  none: {data['no_service']}\n")
@@ -131,10 +146,11 @@ def _write_service(out: TextIO, s: dict[str, Any]) -> None:
         where = f" (declared at {function['declared']})" if "declared" in function else ""
         out.write(f"    target {function['target']}: {function['handler']}{where}\n")
     for pin in s["emulated"]:
-        out.write(f"    installed on {s['platform']}: {pin['name']} ({pin['why']})\n")
+        how = "built from source" if pin["source"] else "installed"
+        out.write(f"    {how} on {s['platform']}: {pin['name']} ({pin['why']})\n")
     if s["replaces"]:
         replaced = ", ".join(s["replaces"])
-        out.write(f"    on {s['platform']}: the base image's {replaced} removed for its own\n")
+        out.write(f"    own copy in /var/task, ahead of the base image's: {replaced}\n")
 
 
 def _write_declarations(out: TextIO, data: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 
 from uvbake import names
 from uvbake.errors import UvbakeError, one_line
@@ -29,6 +30,7 @@ LAMBDA_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 DEPRECATED: Mapping[str, date] = {"3.9": date(2025, 12, 15), "3.10": date(2026, 10, 31)}
 IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]*")
 GLIBC = re.compile(r"2\.(1[7-9]|[2-9][0-9])")
+PACKAGE_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
 # A function's name: the bake target of a member's function is "<service>-<function>".
 FUNCTION_NAME = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?")
@@ -64,6 +66,7 @@ ROOT_KEYS: Mapping[str, tuple[str, Any]] = {
     "glibc": _STR,
     "max-layers": ("a whole number from 2 to 100", lambda v: type(v) is int and 2 <= v <= 100),
     "bake-file": _STR,
+    "source-builds": _GLOBS,
 }
 # An example of each key, for the error that says what its value must be.
 EXAMPLES: Mapping[str, str] = {
@@ -79,6 +82,7 @@ EXAMPLES: Mapping[str, str] = {
     "glibc": 'glibc = "2.34"',
     "max-layers": "max-layers = 16",
     "bake-file": 'bake-file = "uvbake.hcl"',
+    "source-builds": 'source-builds = ["docopt"]',
     "service": "service = true",
     "handler": 'handler = "acme_orders.main.handler"',
     "packages": 'packages = ["acme_orders"]',
@@ -173,6 +177,13 @@ def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> di
     for key, (pattern, problem, fix) in SHAPES.items():
         if key in raw and not pattern.fullmatch(raw[key]):
             raise UvbakeError(where, f"[tool.uvbake] {key} {raw[key]!r} {problem}", fix)
+    for name in raw.get("source-builds", ()):
+        if not PACKAGE_NAME.fullmatch(name):
+            raise UvbakeError(
+                where,
+                f"[tool.uvbake] source-builds names {name!r}, which is not a package name",
+                f"write it as {EXAMPLES['source-builds']}",
+            )
     platform = raw.get("platform")
     if platform is not None and platform not in PLATFORMS:
         raise UvbakeError(
@@ -205,6 +216,8 @@ class Settings:
     python_from: str = "pyproject.toml"
     # The generated bake file's name, in the workspace root.
     bake_file: str = names.BAKE_FILE
+    # Packages allowed to be built from source on the target platform (normalised names).
+    source_builds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -296,6 +309,7 @@ def settings(
         glibc=raw.get("glibc", lambda_glibc(python)),
         max_layers=raw.get("max-layers", DEFAULT_MAX_LAYERS),
         services_given="services" in raw,
+        source_builds=tuple(sorted({canonicalize_name(n) for n in raw.get("source-builds", ())})),
     )
 
 

@@ -105,6 +105,7 @@ def load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[
     settings = config.member_settings(raw, where=where)
     version = project.get("version")
     description = project.get("description", "")
+    requires = project.get("requires-python")
     return Member(
         name=canonicalize_name(name),
         path=rel,
@@ -117,6 +118,7 @@ def load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[
         settings=settings,
         project_files=tuple(_project_files(project)),
         scm_versioned=_scm_versioned(data),
+        requires_python=requires if isinstance(requires, str) else None,
     )
 
 

@@ -33,6 +33,8 @@ class Member:
     project_files: tuple[tuple[str, str], ...] = ()
     # The build takes the version from git (setuptools-scm or hatch-vcs with a dynamic version)
     scm_versioned: bool = False
+    # [project] requires-python as written; None when it is not set.
+    requires_python: str | None = None
 
     @property
     def folder(self) -> str:

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from uvbake.errors import UvbakeError
 from uvbake.load.records import Member, Workspace
-from uvbake.plan import handlers, pathdeps, roles, wheels
+from uvbake.plan import handlers, pathdeps, python, roles, wheels
 from uvbake.plan import packages as packages_of
 from uvbake.plan.handlers import Function
 from uvbake.plan.layers import Layer, partition
@@ -251,7 +251,7 @@ def plan(ws: Workspace, scanned: Scan, *, strict: bool = True) -> Plan:
         handlers={m.name: roles.handler_of(ws, m, scanned) for m in libraries},
         scanned=scanned,
         skipped=tuple(skipped),
-        warnings=_warnings(scanned, skipped),
+        warnings=_warnings(scanned, skipped) + python.check(ws, services),
         no_service=None if services else _no_service(ws, scanned, skipped),
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from uvbake.errors import UvbakeError
 from uvbake.load.records import Member, Workspace
+from uvbake.plan import basecopies
 from uvbake.plan.handlers import Function
 from uvbake.plan.layers import Layer
 from uvbake.plan.packages import AppSource
@@ -56,13 +57,6 @@ class LibraryPlan:
         )
 
 
-# What the AWS Lambda Python base images ship in site-packages: the AWS SDK for Python and
-# what it needs (normalised distribution names).
-BASE_DISTRIBUTIONS = frozenset(
-    {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3", "six"}
-)
-
-
 @dataclass(frozen=True)
 class ServicePlan:
     name: str
@@ -100,8 +94,8 @@ class ServicePlan:
     @property
     def replaces(self) -> tuple[str, ...]:
         """Distributions the Lambda base image ships in site-packages that the service pins
-        itself: the base's copies are removed first, so that only the pinned one remains."""
-        return tuple(p.name for p in self.pins if p.name in BASE_DISTRIBUTIONS)
+        itself: its copies go to /var/task, ahead of the base's (basecopies)."""
+        return tuple(p.name for p in self.pins if basecopies.shipped(p.name))
 
     @property
     def copies(self) -> tuple[AppSource, ...]:

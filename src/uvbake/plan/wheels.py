@@ -56,7 +56,8 @@ class Pin:
 
     `cross`: a locked wheel fits the target, so the build machine installs it with uv's
     --python-platform and byte-compiles it natively. Otherwise `reason` says why, and it is
-    built or installed on the target platform (under emulation on another machine).
+    built (`source`: from its sdist, as no wheel runs there) or installed on the target
+    platform (under emulation on another machine).
     `files` are the locked files the install step may use (their hashes are required)."""
 
     name: str
@@ -66,6 +67,8 @@ class Pin:
     cross: bool
     reason: str
     size: int
+    # Built from its sdist on the target platform: no locked wheel runs there.
+    source: bool = False
 
     @property
     def requirement(self) -> str:
@@ -159,4 +162,6 @@ def pin(package: LockedPackage, target: Target, *, glibc_from: str) -> Pin:
     files += (package.sdist,) if package.sdist is not None else ()
     chosen = runs[0] if runs else package.sdist
     size = chosen.size or 0 if chosen is not None else 0
-    return Pin(name, version, url, files=files, cross=False, reason=reason, size=size)
+    return Pin(
+        name, version, url, files=files, cross=False, reason=reason, size=size, source=not runs
+    )

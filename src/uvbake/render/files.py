@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from importlib import resources
 from typing import Any
 
 import jinja2
@@ -11,6 +12,7 @@ import jinja2
 from uvbake import edits, names
 from uvbake.errors import UvbakeError
 from uvbake.names import METADATA_TARGET, app_stage, base_target, library_stage, stage_name
+from uvbake.plan import basecopies
 from uvbake.plan.layers import Layer
 from uvbake.plan.records import LibraryPlan, Plan, ServicePlan
 
@@ -159,7 +161,6 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
         "shared_app": shared,
         "base": None if base is None else {"target": base_target(service.name), "dockerfile": base},
         "from": base_target(service.name) if base is not None else "${BASE_IMAGE}",
-        "replaces": service.replaces,
         "site_stages": [
             *(layer.name for layer in service.layers),
             *(library_stage(lib.member.name) for lib in service.libraries),
@@ -187,6 +188,7 @@ def _layer_context(plan: Plan, layer: Layer) -> dict[str, Any]:
     target = layer.target
     native = plan.workspace.settings.native_builds
     reasons = sorted({f"{p.name} ({p.reason})" for p in layer.pins if not p.cross})
+    folders = _layer_folders(layer, site=plan.site_packages)
     return {
         "name": layer.name,
         "target": target.label,
@@ -194,11 +196,44 @@ def _layer_context(plan: Plan, layer: Layer) -> dict[str, Any]:
         "cross": layer.cross,
         "reasons": reasons,
         "builder": names.NATIVE_BUILDER if layer.cross and native else names.BUILDER,
-        "requirements": [p.requirement for p in layer.pins],
+        "folders": folders,
+        "count": len(layer.pins),
+        "finish": " ".join(f"/uvbake/out{folder['path']}" for folder in folders),
         "uv_platform": target.uv_platform,
         "python": target.python,
         "indexes": _index_options(layer),
     }
+
+
+def _layer_folders(layer: Layer, *, site: str) -> list[dict[str, Any]]:
+    """Where a layer installs its pins: site-packages, and /var/task for its copies of what
+    the base image ships (basecopies), each from a requirements file of its own."""
+    own, ahead = basecopies.split(layer.pins)
+    folders = (
+        (site, "requirements.txt", own),
+        (basecopies.TASK_ROOT, "task-requirements.txt", ahead),
+    )
+    return [
+        {
+            "path": path,
+            "file": file,
+            "task": path == basecopies.TASK_ROOT,
+            "requirements": [p.requirement for p in pins],
+        }
+        for path, file, pins in folders
+        if pins
+    ]
+
+
+def build_script(name: str) -> str:
+    """The text of one of uvbake's build scripts (templates/scripts), which the Dockerfile
+    holds byte for byte in a heredoc ended by a line `PY`."""
+    text = (resources.files("uvbake.render") / "templates" / "scripts" / name).read_text(
+        encoding="utf-8"
+    )
+    if not text.endswith("\n") or "\nPY\n" in f"\n{text}":
+        raise ValueError(f"build script {name} cannot be a heredoc ended by PY")
+    return text
 
 
 def render(plan: Plan) -> dict[str, str]:
@@ -227,6 +262,7 @@ def render(plan: Plan) -> dict[str, str]:
         "libraries": [_library_context(plan, lib) for lib in plan.shipped],
         "services": [_service_context(plan, s) for s in plan.services],
         "targets": [t for s in plan.services for t, _ in s.targets],
+        "finish_script": build_script("finish.py"),
         "user_dockerignore": (plan.workspace.dockerignore or "").strip("\n"),
     }
     files = {

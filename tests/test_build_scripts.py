@@ -1,0 +1,148 @@
+"""uvbake's build scripts (src/uvbake/render/templates/scripts), run on temp folders as a
+build stage runs them on /uvbake/out, and held byte for byte by the generated Dockerfile."""
+
+from __future__ import annotations
+
+import importlib.util
+import marshal
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import build_tree, seed_workspace
+from uvbake.api import generated_files
+from uvbake.names import DOCKERFILE
+from uvbake.render.files import build_script
+
+SCRIPTS = Path(__file__).parent.parent / "src" / "uvbake" / "render" / "templates" / "scripts"
+FINISH = SCRIPTS / "finish.py"
+EPOCH = 315532800
+TAG = sys.implementation.cache_tag
+SITE = "var/lang/lib/python3.13/site-packages"
+
+
+def finish(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(FINISH), *args], capture_output=True, text=True, check=False
+    )
+
+
+def tree(root: Path) -> list[str]:
+    """Every path under `root`, folders with a trailing /, sorted."""
+    found = []
+    for top, dirs, files in os.walk(root):
+        rel = Path(top).relative_to(root)
+        found += [f"{(rel / d).as_posix()}/" for d in dirs]
+        found += [(rel / f).as_posix() for f in files]
+    return sorted(found)
+
+
+def out_tree(root: Path) -> Path:
+    """What two stages put under /uvbake/out: a service's code and a third-party package."""
+    return build_tree(
+        root / "out",
+        {
+            "var/task/app.py": "def handler(event, context):\n    return 1\n",
+            "var/task/pkg/__init__.py": "",
+            "var/task/pkg/mod.py": "VALUE = 2\n",
+            "var/task/notes.txt": "not code\n",
+            f"{SITE}/lib.py": "import os\n",
+        },
+    )
+
+
+def test_finish_compiles_each_folder_and_dates_every_path(tmp_path: Path) -> None:
+    out = out_tree(tmp_path)
+    os.symlink("app.py", out / "var/task/link.py")
+    done = finish("--root", str(out), str(out / "var/task"), str(out / SITE))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert tree(out) == [
+        "var/",
+        "var/lang/",
+        "var/lang/lib/",
+        "var/lang/lib/python3.13/",
+        f"{SITE}/",
+        f"{SITE}/__pycache__/",
+        f"{SITE}/__pycache__/lib.{TAG}.pyc",
+        f"{SITE}/lib.py",
+        "var/task/",
+        "var/task/__pycache__/",
+        f"var/task/__pycache__/app.{TAG}.pyc",
+        f"var/task/__pycache__/link.{TAG}.pyc",
+        "var/task/app.py",
+        "var/task/link.py",
+        "var/task/notes.txt",
+        "var/task/pkg/",
+        "var/task/pkg/__init__.py",
+        "var/task/pkg/__pycache__/",
+        f"var/task/pkg/__pycache__/__init__.{TAG}.pyc",
+        f"var/task/pkg/__pycache__/mod.{TAG}.pyc",
+        "var/task/pkg/mod.py",
+    ]
+    dates = {p: os.lstat(out / p).st_mtime for p in tree(out)}
+    assert dates == {p: EPOCH for p in tree(out)}
+
+
+def test_finish_writes_unchecked_hash_pyc_naming_the_image_path(tmp_path: Path) -> None:
+    out = out_tree(tmp_path)
+    assert finish("--root", str(out), str(out / "var/task")).returncode == 0
+    pyc = (out / f"var/task/pkg/__pycache__/mod.{TAG}.pyc").read_bytes()
+    assert pyc[:4] == importlib.util.MAGIC_NUMBER
+    # PEP 552 flags: bit 0 hash-based, bit 1 check_source; unchecked-hash is 0b01
+    assert int.from_bytes(pyc[4:8], "little") == 0b01
+    assert pyc[8:16] == importlib.util.source_hash(b"VALUE = 2\n")
+    assert marshal.loads(pyc[16:]).co_filename == "/var/task/pkg/mod.py"
+    # only the folders named are compiled; the whole root is dated
+    assert not (out / SITE / "__pycache__").exists()
+    assert os.lstat(out / SITE / "lib.py").st_mtime == EPOCH
+
+
+def test_finish_strict_stops_at_a_module_that_does_not_compile(tmp_path: Path) -> None:
+    out = build_tree(tmp_path / "out", {"var/task/bad.py": "def broken(:\n", "var/task/ok.py": ""})
+    loose = finish("--root", str(out), str(out / "var/task"))
+    assert (loose.returncode, loose.stdout, loose.stderr) == (0, "", "")
+    assert tree(out / "var/task") == [
+        "__pycache__/",
+        f"__pycache__/ok.{TAG}.pyc",
+        "bad.py",
+        "ok.py",
+    ]
+    strict = finish("--strict", "--root", str(out), str(out / "var/task"))
+    assert strict.returncode == 1
+    assert strict.stderr.splitlines()[-1] == "uvbake: a module does not compile (above)"
+    assert "bad.py" in strict.stdout
+
+
+def test_finish_pure_stops_at_native_code(tmp_path: Path) -> None:
+    out = build_tree(
+        tmp_path / "out",
+        {f"{SITE}/fast/__init__.py": "", f"{SITE}/fast/_speedups.cpython-313-x86_64.so": b"\0"},
+    )
+    done = finish("--strict", "--pure", "--root", str(out), str(out / SITE))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"uvbake: {out}/{SITE}/fast/_speedups.cpython-313-x86_64.so is native code built for "
+        "the build machine; set [tool.uvbake] native-builds = false\n"
+    )
+    # nothing is dated when the build stops
+    assert os.lstat(out / SITE / "fast/__init__.py").st_mtime != EPOCH
+
+
+def test_finish_refuses_a_command_line_without_folders(tmp_path: Path) -> None:
+    for argv in ((), ("--strict",), ("--root",), ("--bogus", str(tmp_path))):
+        done = finish(*argv)
+        assert (done.returncode, done.stdout) == (2, ""), argv
+        assert done.stderr == "usage: uvbake-finish [--strict] [--pure] [--root ROOT] FOLDER...\n"
+
+
+def test_the_dockerfile_holds_each_script_once_byte_for_byte(tmp_path: Path) -> None:
+    dockerfile = generated_files(seed_workspace(tmp_path))[1][DOCKERFILE]
+    text = FINISH.read_text(encoding="utf-8")
+    assert build_script("finish.py") == text
+    assert dockerfile.count(f"COPY <<'PY' /uvbake-finish\n{text}PY\n\n") == 1
+    assert dockerfile.count('"""uvbake-finish [--strict]') == 1
+    head = "FROM --platform=$BUILDPLATFORM scratch AS uvbake.scripts\n"
+    stage = dockerfile.split(head, 1)[1].split("\nFROM ", 1)[0]
+    assert stage.startswith("COPY --chmod=755 <<'SH' /uvbake-uv\n")
+    assert dockerfile.count("COPY --from=uvbake.scripts / /usr/local/bin/\n") == 1
