@@ -13,7 +13,9 @@ SRC = Path(__file__).parent.parent / "src" / "uvbake"
 
 # Lowest first. Top-level modules are named by their stem, packages by their folder.
 STAGES: tuple[frozenset[str], ...] = (
-    frozenset({"uvbake", "errors", "console", "names", "edits", "tomlfile", "writer", "git"}),
+    frozenset(
+        {"uvbake", "errors", "console", "names", "edits", "runtime", "tomlfile", "writer", "git"}
+    ),
     frozenset({"uvlock"}),
     frozenset({"load"}),
     frozenset({"scan"}),

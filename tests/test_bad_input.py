@@ -363,7 +363,7 @@ CASES: list[tuple[str, Change, str]] = [
         "member-unknown-key-no-close-match",
         append(API, "\n[tool.uvbake]\nzzz = 1\n"),
         "services/api/pyproject.toml: unknown key 'zzz' in [tool.uvbake]; known keys: "
-        "service, handler, platform, base-image, packages, glibc, functions, base-dockerfile, "
+        "platform, base-image, glibc, service, handler, packages, functions, base-dockerfile, "
         "repository",
     ),
     (

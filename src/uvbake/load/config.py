@@ -1,10 +1,8 @@
-"""[tool.uvbake] tables: known keys, their types, "did you mean" for the rest, and the typed
-settings they become, with every default in this module."""
+"""The typed settings [tool.uvbake] tables become, with every default: `Settings` for the
+workspace, `MemberSettings` for a member. Their keys are declared in `keys`."""
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -13,185 +11,17 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from uvbake import names
+from uvbake import names, runtime
 from uvbake.errors import UvbakeError, one_line
-
-DEFAULT_SERVICES = ("services/*",)
-DEFAULT_LIBRARIES = ("services/common/*",)
-DEFAULT_PLATFORM = "linux/arm64"
-# Lambda platforms and the machine (PEP 508 platform_machine) each one runs on.
-MACHINES: Mapping[str, str] = {"linux/arm64": "aarch64", "linux/amd64": "x86_64"}
-PLATFORMS = tuple(MACHINES)
-UV_VERSION = "0.13.9"
-LAMBDA_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
-# When AWS Lambda deprecated (or deprecates) each Python runtime: the "deprecation date" column
-# of the supported-runtimes table in the AWS Lambda Developer Guide, "Lambda runtimes"
-# (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Update it from that table.
-DEPRECATED: Mapping[str, date] = {"3.9": date(2025, 12, 15), "3.10": date(2026, 10, 31)}
-IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]*")
-GLIBC = re.compile(r"2\.(1[7-9]|[2-9][0-9])")
-PACKAGE_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
-HANDLER = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+")
-# A function's name: the bake target of a member's function is "<service>-<function>".
-FUNCTION_NAME = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?")
-DEFAULT_REGISTRY = "local"
-# An image repository's name in a registry, as docker reads it (path parts of lowercase
-# letters and digits, joined by . _ __ or dashes).
-REPOSITORY = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*")
-BAKE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.hcl")
-# Third-party layers per image at most; past it an image's smallest ones are merged.
-DEFAULT_MAX_LAYERS = 16
-LAMBDA_BASE_IMAGE = "public.ecr.aws/lambda/python:{python}"
-UV_IMAGE = f"ghcr.io/astral-sh/uv:{UV_VERSION}"
-
-# key -> (type name, checker)
-_STR = ("a string", lambda v: isinstance(v, str))
-_BOOL = ("true or false", lambda v: isinstance(v, bool))
-_GLOBS = ("a list of strings", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))
-_FUNCTIONS = (
-    'a table of names to handlers, like { api = "pkg.api.handler" }',
-    lambda v: isinstance(v, dict) and bool(v) and all(isinstance(x, str) for x in v.values()),
+from uvbake.load.keys import (
+    DEFAULT_LIBRARIES,
+    DEFAULT_MAX_LAYERS,
+    DEFAULT_REGISTRY,
+    DEFAULT_SERVICES,
+    FUNCTION_NAME,
+    HANDLER,
+    UV_IMAGE,
 )
-
-ROOT_KEYS: Mapping[str, tuple[str, Any]] = {
-    "services": _GLOBS,
-    "libraries": _GLOBS,
-    "python": _STR,
-    "platform": _STR,
-    "base-image": _STR,
-    "uv-image": _STR,
-    "registry": _STR,
-    "arm64-runner": _STR,
-    "native-builds": _BOOL,
-    "glibc": _STR,
-    "max-layers": ("a whole number from 2 to 100", lambda v: type(v) is int and 2 <= v <= 100),
-    "bake-file": _STR,
-    "source-builds": _GLOBS,
-}
-# An example of each key, for the error that says what its value must be.
-EXAMPLES: Mapping[str, str] = {
-    "services": 'services = ["services/*"]',
-    "libraries": 'libraries = ["services/common/*"]',
-    "python": 'python = "3.13"',
-    "platform": 'platform = "linux/arm64"',
-    "base-image": 'base-image = "public.ecr.aws/lambda/python:3.13"',
-    "uv-image": f'uv-image = "ghcr.io/astral-sh/uv:{UV_VERSION}"',
-    "registry": 'registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"',
-    "arm64-runner": 'arm64-runner = "ubuntu-24.04-arm"',
-    "native-builds": "native-builds = true",
-    "glibc": 'glibc = "2.34"',
-    "max-layers": "max-layers = 16",
-    "bake-file": 'bake-file = "uvbake.hcl"',
-    "source-builds": 'source-builds = ["docopt"]',
-    "service": "service = true",
-    "handler": 'handler = "acme_orders.main.handler"',
-    "packages": 'packages = ["acme_orders"]',
-    "functions": 'functions = { api = "acme_orders.api.handler" }',
-    "base-dockerfile": 'base-dockerfile = "docker/orders.base.Dockerfile"',
-    "repository": 'repository = "acme/orders"',
-}
-# What a TOML value is, in the words of the errors.
-TOML_TYPES = (
-    (bool, "true or false"),
-    (str, "a string"),
-    (int, "a whole number"),
-    (float, "a number with a fraction"),
-    (list, "a list"),
-    (dict, "a table"),
-)
-
-
-def toml_type(value: Any) -> str:
-    return next((name for kind, name in TOML_TYPES if isinstance(value, kind)), "a date or time")
-
-
-def found(value: Any) -> str:
-    """What a wrong value is: a number or boolean as written, else its TOML type."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        odd = next((item for item in value if not isinstance(item, str)), None)
-        return "a list" if odd is None else f"a list holding {found(odd)}"
-    return toml_type(value)
-
-
-MEMBER_KEYS: Mapping[str, tuple[str, Any]] = {
-    "service": _BOOL,
-    "handler": _STR,
-    "platform": _STR,
-    "base-image": _STR,
-    "packages": _GLOBS,
-    "glibc": _STR,
-    "functions": _FUNCTIONS,
-    "base-dockerfile": _STR,
-    "repository": _STR,
-}
-
-
-_IMAGE = (IMAGE_REF, "is not an image reference", "use ASCII letters, digits and . _ - / : @ only")
-# The string keys whose value has a shape: (pattern, what is wrong otherwise, the fix).
-SHAPES: Mapping[str, tuple[re.Pattern[str], str, str]] = {
-    "base-image": _IMAGE,
-    "uv-image": _IMAGE,
-    "registry": _IMAGE,
-    "bake-file": (
-        BAKE_FILE,
-        "is not a file name ending in .hcl",
-        'write it as bake-file = "uvbake.hcl" (ASCII letters, digits and . _ -, in the root)',
-    ),
-    "glibc": (GLIBC, "is not a glibc version", 'write it as glibc = "2.34" (2.17 or newer)'),
-    "repository": (
-        REPOSITORY,
-        "is not an image repository name",
-        'write it as repository = "acme/orders" (lowercase letters and digits, parts joined '
-        "by . _ - or /)",
-    ),
-}
-
-
-def validate(raw: Any, *, keys: Mapping[str, tuple[str, Any]], where: str) -> dict[str, Any]:
-    """Return `raw` checked against `keys`, or raise naming the first bad key."""
-    if not isinstance(raw, dict):
-        raise UvbakeError(where, "[tool.uvbake] is not a table", "write it as [tool.uvbake]")
-    for key in sorted(raw):
-        if key not in keys and keys is MEMBER_KEYS and key in ROOT_KEYS:
-            raise UvbakeError(
-                where,
-                f"'{key}' in [tool.uvbake] is a workspace setting, not a member's",
-                "move it to [tool.uvbake] of the workspace root's pyproject.toml",
-            )
-        if key not in keys:
-            close = difflib.get_close_matches(key, list(keys), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(keys)}"
-            raise UvbakeError(where, f"unknown key '{key}' in [tool.uvbake]", hint)
-        kind, check = keys[key]
-        if not check(raw[key]):
-            example = EXAMPLES.get(key)
-            raise UvbakeError(
-                where,
-                f"[tool.uvbake] {key} must be {kind}, not {found(raw[key])}",
-                f"write it as {example}" if example else f"set {key} to {kind}",
-            )
-    for key, (pattern, problem, fix) in SHAPES.items():
-        if key in raw and not pattern.fullmatch(raw[key]):
-            raise UvbakeError(where, f"[tool.uvbake] {key} {raw[key]!r} {problem}", fix)
-    for name in raw.get("source-builds", ()):
-        if not PACKAGE_NAME.fullmatch(name):
-            raise UvbakeError(
-                where,
-                f"[tool.uvbake] source-builds names {name!r}, which is not a package name",
-                f"write it as {EXAMPLES['source-builds']}",
-            )
-    platform = raw.get("platform")
-    if platform is not None and platform not in PLATFORMS:
-        raise UvbakeError(
-            where,
-            f"[tool.uvbake] platform '{platform}' is not a Lambda platform",
-            f"use one of {', '.join(PLATFORMS)}",
-        )
-    return dict(raw)
 
 
 @dataclass(frozen=True)
@@ -300,31 +130,25 @@ def settings(
         services=tuple(raw.get("services", DEFAULT_SERVICES)),
         libraries=tuple(raw.get("libraries", DEFAULT_LIBRARIES)),
         python=python,
-        platform=raw.get("platform", DEFAULT_PLATFORM),
-        base_image=raw.get("base-image", LAMBDA_BASE_IMAGE.format(python=python)),
+        platform=raw.get("platform", runtime.DEFAULT_PLATFORM),
+        base_image=raw.get("base-image", runtime.BASE_IMAGE.format(python=python)),
         uv_image=raw.get("uv-image", UV_IMAGE),
         registry=raw.get("registry", DEFAULT_REGISTRY),
         arm64_runner=raw.get("arm64-runner"),
         native_builds=raw.get("native-builds", True),
-        glibc=raw.get("glibc", lambda_glibc(python)),
+        glibc=raw.get("glibc", runtime.glibc(python)),
         max_layers=raw.get("max-layers", DEFAULT_MAX_LAYERS),
         services_given="services" in raw,
         source_builds=tuple(sorted({canonicalize_name(n) for n in raw.get("source-builds", ())})),
     )
 
 
-def lambda_glibc(python: str) -> str:
-    """The glibc of the Lambda runtime for `python`: Amazon Linux 2023 for 3.12 and later,
-    Amazon Linux 2 before."""
-    return "2.34" if tuple(int(p) for p in python.split(".")) >= (3, 12) else "2.26"
-
-
 def deprecation(settings: Settings, *, today: date | None = None) -> str | None:
     """A warning when the workspace's Python is a Lambda runtime deprecated by `today`."""
-    since = DEPRECATED.get(settings.python)
+    since = runtime.DEPRECATED.get(settings.python)
     if since is None or since > (today or date.today()):
         return None
-    newest = LAMBDA_PYTHONS[-1]
+    newest = runtime.PYTHONS[-1]
     return one_line(
         settings.python_from,
         f"Python {settings.python} is a deprecated Lambda runtime (python{settings.python} "
@@ -350,7 +174,7 @@ def _python(
             spec = SpecifierSet(requires_python or "")
         except InvalidSpecifier:
             spec = SpecifierSet()
-        for candidate in reversed(LAMBDA_PYTHONS):
+        for candidate in reversed(runtime.PYTHONS):
             if spec.contains(f"{candidate}.0") or spec.contains(f"{candidate}.99"):
                 return candidate, "uv.lock"
         raise UvbakeError(
@@ -359,10 +183,10 @@ def _python(
             'set [tool.uvbake] python = "3.13" in pyproject.toml',
         )
     minor = ".".join(value.split(".")[:2])
-    if minor not in LAMBDA_PYTHONS:
+    if minor not in runtime.PYTHONS:
         raise UvbakeError(
             where,
             f"Python {value!r} is not a Lambda Python runtime",
-            f"use one of {', '.join(LAMBDA_PYTHONS)}",
+            f"use one of {', '.join(runtime.PYTHONS)}",
         )
     return minor, where

@@ -13,7 +13,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from uvbake.errors import UvbakeError
-from uvbake.load import config
+from uvbake.load import config, keys
 from uvbake.load.records import ROOT, Index, Member
 from uvbake.tomlfile import table
 
@@ -100,8 +100,8 @@ def load_member(root: Path, path: Path, data: dict[str, Any], root_sources: set[
     sources = workspace_sources(data) | root_sources
     uv_package = table(data, "tool.uv").get("package")
     packaged = uv_package if isinstance(uv_package, bool) else "build-system" in data
-    keys = {**config.ROOT_KEYS, **config.MEMBER_KEYS} if rel.name == "" else config.MEMBER_KEYS
-    raw = config.validate(table(data, "tool").get("uvbake", {}), keys=keys, where=where)
+    known = {**keys.ROOT_KEYS, **keys.MEMBER_KEYS} if rel.name == "" else keys.MEMBER_KEYS
+    raw = keys.validate(table(data, "tool").get("uvbake", {}), keys=known, where=where)
     settings = config.member_settings(raw, where=where)
     version = project.get("version")
     description = project.get("description", "")

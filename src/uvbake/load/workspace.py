@@ -10,7 +10,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from uvbake.errors import UvbakeError, one_line
-from uvbake.load import config, member_folders
+from uvbake.load import config, keys, member_folders
 from uvbake.load.members import load_member, read_indexes, workspace_sources
 from uvbake.load.records import Member, Workspace
 from uvbake.tomlfile import read_toml, table
@@ -37,8 +37,8 @@ def load(root: Path) -> Workspace:
     workspace = table(data, "tool.uv").get("workspace")
     if not isinstance(workspace, dict):
         raise UvbakeError("pyproject.toml", "has no [tool.uv.workspace] table", WORKSPACE_FIX)
-    raw = config.validate(
-        table(data, "tool").get("uvbake", {}), keys=config.ROOT_KEYS, where="pyproject.toml"
+    raw = keys.validate(
+        table(data, "tool").get("uvbake", {}), keys=keys.ROOT_KEYS, where="pyproject.toml"
     )
     root_sources = workspace_sources(data)
     loaded: dict[Path, dict[str, Any]] = {}

@@ -37,14 +37,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from uvbake import runtime
 from uvbake.plan.wheels import Pin
 
-# Normalised distribution names.
-BASE_DISTRIBUTIONS = frozenset(
-    {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3", "six"}
-)
-# LAMBDA_TASK_ROOT: the first folder of the runtime's sys.path.
-TASK_ROOT = "/var/task"
+BASE_DISTRIBUTIONS = runtime.BASE_DISTRIBUTIONS
+TASK_ROOT = runtime.TASK_ROOT
 
 
 def shipped(name: str) -> bool:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from uvbake import runtime
 from uvbake.errors import UvbakeError, one_line
-from uvbake.load.config import LAMBDA_PYTHONS, lambda_glibc
 from uvbake.load.records import Member, Workspace
 from uvbake.plan import wheels
 from uvbake.plan.wheels import Pin, Target
@@ -87,7 +87,7 @@ def _check_requires_python(
 
 def _newest_allowed(members: Iterable[Member]) -> str | None:
     listed = tuple(members)
-    allowed = [p for p in LAMBDA_PYTHONS if all(allows(m.requires_python, p) for m in listed)]
+    allowed = [p for p in runtime.PYTHONS if all(allows(m.requires_python, p) for m in listed)]
     return allowed[-1] if allowed else None
 
 
@@ -108,7 +108,7 @@ def _source_build(ws: Workspace, service: ServicePlan, pin: Pin) -> UvbakeError:
     (package,) = ws.lock.pinned([(pin.name, pin.version)])
     newer = _newer_python_with_wheel(package, target)
     python = f'move to python = "{newer}", whose glibc has a wheel for it, ' if newer else ""
-    if service.member.settings.glibc or ws.settings.glibc != lambda_glibc(target.python):
+    if service.member.settings.glibc or ws.settings.glibc != runtime.glibc(target.python):
         where = service.member.pyproject if service.member.settings.glibc else "pyproject.toml"
         python = f"raise [tool.uvbake] glibc in {where} if the runtime has a newer one, "
     return UvbakeError(
@@ -132,12 +132,12 @@ def _why_no_wheel(package: LockedPackage, target: Target) -> str:
 def _newer_python_with_wheel(package: LockedPackage, target: Target) -> str | None:
     """The oldest Lambda Python newer than the target's with a locked wheel that runs on its
     platform and glibc, if any; None also when the target's glibc is set, not the runtime's."""
-    if target.glibc != lambda_glibc(target.python):
+    if target.glibc != runtime.glibc(target.python):
         return None
-    newer = LAMBDA_PYTHONS[LAMBDA_PYTHONS.index(target.python) + 1 :]
+    newer = runtime.PYTHONS[runtime.PYTHONS.index(target.python) + 1 :]
     for python in newer:
-        runtime = Target(platform=target.platform, python=python, glibc=lambda_glibc(python))
-        if wheels.fitting(package.wheels, runtime, glibc_minor=runtime.glibc_minor):
+        newer_target = Target(platform=target.platform, python=python, glibc=runtime.glibc(python))
+        if wheels.fitting(package.wheels, newer_target, glibc_minor=newer_target.glibc_minor):
             return python
     return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from uvbake import runtime
 from uvbake.errors import UvbakeError
 from uvbake.load.records import Member, Workspace
 from uvbake.plan import basecopies
@@ -149,7 +150,7 @@ class Plan:
 
     @property
     def site_packages(self) -> str:
-        return f"/var/lang/lib/python{self.workspace.settings.python}/site-packages"
+        return runtime.site_packages(self.workspace.settings.python)
 
 
 def inside(path: str, folder: str) -> bool:

@@ -12,7 +12,7 @@ from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from uvbake.errors import UvbakeError
-from uvbake.load.config import MACHINES
+from uvbake.runtime import MACHINES
 from uvbake.uvlock.lock import RELOCK, LockedFile, LockedPackage, SourceKind
 
 # The manylinux levels uv's --python-platform names (aarch64-manylinux_2_17 ... _2_40).

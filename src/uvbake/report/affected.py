@@ -10,12 +10,12 @@ from pathlib import PurePosixPath
 
 from uvbake.edits import OVERRIDE_FILE
 from uvbake.errors import UvbakeError
-from uvbake.load.config import MACHINES
 from uvbake.load.records import Member
 from uvbake.names import BAKE_FILE, DOCKERFILE, DOCKERIGNORE, stage_name
 from uvbake.plan.records import Plan, ServicePlan
 from uvbake.render.stages import stage_digests
 from uvbake.render.targets import target_digests
+from uvbake.runtime import MACHINES
 from uvbake.uvlock.closure import split_closure
 from uvbake.uvlock.lock import Lock
 from uvbake.uvlock.markers import marker_environment

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from uvbake import runtime
+
 # Import names whose distribution has another name, for workspaces that nothing has installed.
 WELL_KNOWN: Mapping[str, str] = {
     "attr": "attrs",
@@ -47,16 +49,7 @@ WELL_KNOWN: Mapping[str, str] = {
 
 # What the AWS Lambda Python base images ship in /var/runtime, importable by every handler:
 # the AWS SDK for Python and what it needs, and the runtime interface client.
-RUNTIME_PROVIDED: Mapping[str, str] = {
-    "boto3": "boto3",
-    "botocore": "botocore",
-    "s3transfer": "s3transfer",
-    "jmespath": "jmespath",
-    "dateutil": "python-dateutil",
-    "urllib3": "urllib3",
-    "six": "six",
-    "awslambdaric": "awslambdaric",
-}
+RUNTIME_PROVIDED = runtime.PROVIDED_IMPORTS
 
 # `import yaml  # uvbake: ignore[undeclared-import]` (or `# uvbake: ignore`) accepts the finding.
 IGNORE = re.compile(r"#\s*uvbake:\s*ignore(?:\[([a-z, -]+)\])?")
