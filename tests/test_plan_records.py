@@ -11,7 +11,7 @@ import pytest
 from uvbake.errors import UvbakeError
 from uvbake.load import config
 from uvbake.load.records import Member, Workspace
-from uvbake.plan import handlers, packages, roles
+from uvbake.plan import handlers, packages, records, roles
 from uvbake.scan import Scan, bindings
 from uvbake.scan.declarations.model import Declared
 from uvbake.scan.declared import DeclaredFunction
@@ -59,7 +59,7 @@ def test_a_src_layout_holds_its_packages_and_finds_the_main_handler() -> None:
         ("services/api/src/api", "api"),
         ("services/api/src/api_models.py", "api_models.py"),
     ]
-    assert handlers.choose(tree, ws, api) == (handlers.Function(None, "api.main.handler"),)
+    assert handlers.choose(tree, ws, api) == (records.Function(None, "api.main.handler"),)
 
 
 def test_a_handler_in_a_freely_named_module_is_found_when_it_is_the_only_one() -> None:
@@ -151,7 +151,7 @@ def test_declared_functions_make_a_member_a_service_and_ship_their_code_root() -
     )
     ws = workspace(orders, services=())
     scanned = Scan(top=Path("/nowhere"), functions=(declared,), tree=tree)
-    assert roles.roles(ws, scanned)["orders"] == roles.Role(
+    assert roles.roles(ws, scanned)["orders"] == records.Role(
         True, "declared as a Lambda function in template.yaml:12 (OrdersFunction)"
     )
     (function,) = handlers.choose(tree, ws, orders, declared=(declared,))

@@ -19,7 +19,9 @@ from pathlib import PurePosixPath
 from uvbake.errors import UvbakeError
 from uvbake.load.records import Member, Workspace
 from uvbake.plan import packages as packages_of
+from uvbake.plan.declared import declared_functions
 from uvbake.plan.packages import AppSource
+from uvbake.plan.records import Function
 from uvbake.scan import bindings
 from uvbake.scan.declared import DeclaredFunction
 from uvbake.scan.tree import Tree
@@ -27,18 +29,6 @@ from uvbake.scan.tree import Tree
 MODULES = ("main", "index", "app", "handler", "lambda_function")
 FUNCTIONS = ("handler", "lambda_handler")
 _DEF = re.compile(rb"^(?:async +)?def +(?:handler|lambda_handler) *\(", re.M)
-
-
-@dataclass(frozen=True)
-class Function:
-    """One Lambda function of a service: `name` is None for a service with one handler.
-    `app`: the code of its own that /var/task holds (a declared code root), else () for the
-    service's; `declared`: where it is declared ("template.yaml:12"), if it is."""
-
-    name: str | None
-    handler: str
-    app: tuple[AppSource, ...] = ()
-    declared: str | None = None
 
 
 class NoHandler(UvbakeError):
@@ -180,45 +170,6 @@ def functions_line(handlers: Sequence[str]) -> str:
     """The [tool.uvbake] line that makes each handler a function of its own."""
     pairs = zip(function_names(handlers), handlers, strict=True)
     return "functions = { " + ", ".join(f'{n} = "{h}"' for n, h in pairs) + " }"
-
-
-def declared_functions(
-    tree: Tree, ws: Workspace, member: Member, declared: Sequence[DeclaredFunction]
-) -> tuple[Function, ...]:
-    """The functions a member's infrastructure declares and uvbake can build, each shipping
-    its code root as Lambda loads it: one keeps the service's own target, several get one
-    target each."""
-    broken = next((d for d in declared if d.problem is not None and d.handler is not None), None)
-    if broken is not None and broken.problem is not None:
-        raise _declaration_error(member, broken, broken.problem)
-    good = [d for d in declared if d.problem is None and d.handler is not None]
-    out = []
-    for d in good:
-        app = packages_of.ship(tree, d.code_root or ".", members=ws.members)
-        for source in app:
-            packages_of.check_safe(source.source, where=d.where)
-        name = None if len(good) == 1 else d.name
-        out.append(Function(name, d.handler or "", app=app, declared=d.where))
-    return tuple(out)
-
-
-def _declaration_error(member: Member, broken: DeclaredFunction, problem: str) -> UvbakeError:
-    """A declared function that cannot be built: named where its code is wrong (file:line)
-    when that is known, else where it is declared."""
-    fix = f"fix the handler or the declaration at {broken.where}"
-    if problem.startswith("declares "):
-        return UvbakeError(broken.where, problem, "make the declarations agree, or remove one")
-    head, sep, rest = problem.partition(": ")
-    if sep and re.fullmatch(r"[\w./-]+\.py:\d+", head):
-        where, problem = head, rest
-    else:
-        where = broken.where
-    return UvbakeError(
-        where,
-        f"{problem} (function {broken.declared.name} of '{member.name}', declared at "
-        f"{broken.where})",
-        fix,
-    )
 
 
 def choose(

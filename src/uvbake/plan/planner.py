@@ -10,9 +10,9 @@ from uvbake.errors import UvbakeError
 from uvbake.load.records import Member, Workspace
 from uvbake.plan import handlers, pathdeps, python, roles, wheels
 from uvbake.plan import packages as packages_of
-from uvbake.plan.handlers import Function
 from uvbake.plan.layers import Layer, partition
 from uvbake.plan.records import (
+    Function,
     LibraryPlan,
     Plan,
     ServicePlan,

@@ -10,12 +10,32 @@ from uvbake import runtime
 from uvbake.errors import UvbakeError
 from uvbake.load.records import Member, Workspace
 from uvbake.plan import basecopies
-from uvbake.plan.handlers import Function
 from uvbake.plan.layers import Layer
 from uvbake.plan.packages import AppSource
-from uvbake.plan.roles import Role
 from uvbake.plan.wheels import Pin, Target
 from uvbake.scan import Scan
+
+
+@dataclass(frozen=True)
+class Role:
+    """Whether a member is a service, and why (for `uvbake list`). `fix`: the setting that
+    would make it a service, where it is not one."""
+
+    service: bool
+    reason: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class Function:
+    """One Lambda function of a service: `name` is None for a service with one handler.
+    `app`: the code of its own that /var/task holds (a declared code root), else () for the
+    service's; `declared`: where it is declared ("template.yaml:12"), if it is."""
+
+    name: str | None
+    handler: str
+    app: tuple[AppSource, ...] = ()
+    declared: str | None = None
 
 
 @dataclass(frozen=True)

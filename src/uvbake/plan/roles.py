@@ -9,27 +9,16 @@ dependents that are only the root project or dev groups do not count.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from uvbake.load import globs
 from uvbake.load.records import Member, Workspace
 from uvbake.plan import handlers
+from uvbake.plan.records import Role
 from uvbake.scan import Scan
 
 CONVENTIONS = (
     f"def {' or '.join(handlers.FUNCTIONS)}(event, context) in a module named "
     f"{', '.join(handlers.MODULES)}"
 )
-
-
-@dataclass(frozen=True)
-class Role:
-    """Whether a member is a service, and why (for `uvbake list`). `fix`: the setting that
-    would make it a service, where it is not one."""
-
-    service: bool
-    reason: str
-    fix: str | None = None
 
 
 def _by_settings(member: Member, ws: Workspace) -> Role | None:
