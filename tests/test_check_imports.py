@@ -14,7 +14,7 @@ import pytest
 
 from helpers import Locked, build_tree, lock_text, seed_lock_packages, seed_workspace, uvbake
 from uvbake.api import planned
-from uvbake.report.findings import undeclared_imports
+from uvbake.report.imports import undeclared_imports
 
 MAIN = "services/api/src/api/main.py"
 API = "services/api/pyproject.toml"

@@ -32,7 +32,7 @@ from uvbake.errors import UvbakeError
 from uvbake.names import BAKE_FILE, DOCKERFILE
 from uvbake.plan.records import Plan, ServicePlan
 from uvbake.report.affected import affected
-from uvbake.report.findings import undeclared_imports
+from uvbake.report.imports import undeclared_imports
 
 GOLDEN = Path(__file__).parent / "golden"
 SITE = "/var/lang/lib/python3.13/site-packages"

@@ -7,7 +7,7 @@ from pathlib import Path
 from uvbake import api
 from uvbake.console import Console
 from uvbake.plan.records import Plan
-from uvbake.report.findings import Finding
+from uvbake.report.finding import Finding
 
 
 def run(*, root: Path, console: Console | None = None) -> int:
