@@ -99,8 +99,11 @@ def test_the_build_scripts_reach_the_builders_byte_for_byte(
     """The stage uvbake.scripts holds src/uvbake/render/templates/scripts as they are: the
     Dockerfile frontend keeps a heredoc's text (comment lines, backslashes) unchanged."""
     out = tmp_path / "scripts"
+    # buildx 0.20 and later write outside the bake folder only with --allow=fs.write
+    allow = [f"--allow=fs.write={tmp_path}"] if buildx_version() >= (0, 20) else []
     _bake(
         state,
+        *allow,
         "--set",
         "orders.target=uvbake.scripts",
         "--set",
