@@ -10,8 +10,7 @@ import os
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any
 
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import Requirement
@@ -21,6 +20,18 @@ from packaging.utils import canonicalize_name
 from uvbake.tomlfile import table
 from uvbake.uvlock import markers
 from uvbake.uvlock.lock import RELOCK, TREE_KINDS, SourceKind
+from uvbake.uvlock.sources import (
+    LOOSE,
+    REGISTRY,
+    Index,
+    Loose,
+    Registry,
+    Source,
+    Tree,
+    TreeRole,
+    Url,
+    git_source,
+)
 
 # Interpreters and platforms over which two markers must agree to be the same marker.
 PYTHONS = tuple(f"3.{minor}.{patch}" for minor in range(6, 17) for patch in (0, 1, 2, 5, 99))
@@ -48,72 +59,6 @@ class Malformed(ValueError):
 
 
 REQUIREMENTS = 'write it as a list of requirements, such as ["httpx>=0.27"]'
-
-
-# Where a requirement comes from, as uv.lock records it.
-
-
-@dataclass(frozen=True)
-class Registry:
-    """The index uv picks: the only source (with Index) whose version bound uv records."""
-
-    def shown(self) -> str:
-        return ""
-
-
-@dataclass(frozen=True)
-class Index:
-    url: str
-
-    def shown(self) -> str:
-        return f" (from index {self.url})"
-
-
-# A folder's role: a workspace member (whose own package decides how it installs), or a path
-# dependency installed editable or built.
-TreeRole = Literal["member", "editable", "built"]
-
-
-@dataclass(frozen=True)
-class Tree:
-    path: str  # from the workspace root
-    role: TreeRole
-
-    def shown(self) -> str:
-        return f" (from {self.path})"
-
-
-@dataclass(frozen=True)
-class Git:
-    repository: str  # without git+, the query and .git
-    ref: str  # rev=..., tag=..., branch=... or ""
-    subdirectory: str
-
-    def shown(self) -> str:
-        return f" (from {self.repository})"
-
-
-@dataclass(frozen=True)
-class Url:
-    url: str
-    subdirectory: str
-
-    def shown(self) -> str:
-        return f" (from {self.url})"
-
-
-@dataclass(frozen=True)
-class Loose:
-    """A source uvbake does not lower exactly (a direct URL, a list of sources, one on a
-    condition, the member's own extras): the requirement is compared by its name only."""
-
-    def shown(self) -> str:
-        return ""
-
-
-Source = Registry | Index | Tree | Git | Url | Loose
-REGISTRY = Registry()
-LOOSE = Loose()
 
 
 @dataclass(frozen=True)
@@ -243,17 +188,6 @@ def recorded(raw: Any, members: Collection[str], *, where: str, what: str) -> li
         text += f"; {marker}" if marker else ""
         out.append(Entry((name, extras, spec, source), marker, text + source.shown()))
     return out
-
-
-def git_source(url: str, subdirectory: Any = None, ref: tuple[str, str] | None = None) -> Git:
-    """A git source, however it is spelled."""
-    parts = urlsplit(url.removeprefix("git+"))
-    query = dict(parse_qsl(parts.query))
-    base = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/").removesuffix(".git")
-    if ref is None:
-        ref = next(((k, query[k]) for k in ("rev", "tag", "branch") if k in query), ("", ""))
-    sub = str(subdirectory or query.get("subdirectory", ""))
-    return Git(base, f"{ref[0]}={ref[1]}" if ref[1] else "", sub)
 
 
 def sources(data: Mapping[str, Any], root_data: Mapping[str, Any]) -> dict[str, Any]:
