@@ -34,6 +34,18 @@ Change = Callable[[Path], object]
 RELOCK = "run `uv lock` in the workspace root"
 
 
+SAM_API = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ApiFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: services/api/src
+      Handler: {handler}
+      Runtime: python3.13
+"""
+
+
 def write(rel: str, content: str | bytes) -> Change:
     return lambda root: build_tree(root, {rel: content})
 
@@ -463,6 +475,39 @@ CASES: list[tuple[str, Change, str]] = [
         ),
         "services/api/pyproject.toml: service 'api' has no Lambda handler (api.main.handler "
         'not found); set [tool.uvbake] handler = "package.module.function"',
+    ),
+    # --- declared functions (SAM here; every reader maps onto members the same way)
+    (
+        "declared-module-missing",
+        write("template.yaml", SAM_API.format(handler="api.jobs.handler")),
+        "template.yaml:3: handler module 'api.jobs' is not in services/api/src (function "
+        "ApiFunction of 'api', declared at template.yaml:3); fix the handler or the declaration "
+        "at template.yaml:3",
+    ),
+    (
+        "declarations-disagree",
+        lambda root: (
+            write("template.yaml", SAM_API.format(handler="api.main.handler"))(root),
+            write(
+                "infra/api.template.yaml",
+                SAM_API.format(handler="api.other.handler").replace(
+                    "CodeUri: services/api/src", "CodeUri: ../services/api/src"
+                ),
+            )(root),
+            write("services/api/src/api/other.py", "def handler(event, context):\n    pass\n")(
+                root
+            ),
+        ),
+        "template.yaml:3: declares function ApiFunction differently from "
+        "infra/api.template.yaml:3 (api.main.handler in services/api/src against "
+        "api.other.handler in services/api/src); make the declarations agree, or remove one",
+    ),
+    (
+        "async-handler-by-convention",
+        write("services/api/src/api/main.py", "async def handler(event, context):\n    pass\n"),
+        "services/api/src/api/main.py:1: 'handler' is an async function, which the Lambda "
+        "runtime never awaits, and it would be the handler of service 'api'; make it a def "
+        "taking (event, context)",
     ),
     (
         "handler-not-dotted",
