@@ -43,6 +43,12 @@ class TextFormat(str, enum.Enum):
     json = "json"
 
 
+class ListFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    mermaid = "mermaid"
+
+
 class MatrixFormat(str, enum.Enum):
     json = "json"
     github = "github"
@@ -134,10 +140,15 @@ def _root(ctx: typer.Context, root: Path | None) -> Path:
     return Path(os.path.relpath(found, here)) if found.is_relative_to(here) else found
 
 
-def _as_json(fmt: TextFormat, deprecated_json: bool) -> bool:
+def _json_flag(deprecated_json: bool) -> bool:
+    """--json, with its warning."""
     if deprecated_json:
         print("uvbake: warning: --json is deprecated; use --format json", file=sys.stderr)
-    return deprecated_json or fmt is TextFormat.json
+    return deprecated_json
+
+
+def _as_json(fmt: TextFormat, deprecated_json: bool) -> bool:
+    return _json_flag(deprecated_json) or fmt is TextFormat.json
 
 
 def _exit(code: int) -> None:
@@ -170,7 +181,13 @@ def generate(
 def list_command(
     ctx: typer.Context,
     root: RootOption = None,
-    fmt: FormatOption = TextFormat.text,
+    fmt: Annotated[
+        ListFormat,
+        typer.Option(
+            "--format",
+            help="text, json, or mermaid (a flowchart of which image gets which layer).",
+        ),
+    ] = ListFormat.text,
     as_json: JsonOption = False,
     layers: Annotated[
         bool, typer.Option("--layers", help="Each image's layers, packages and bytes.")
@@ -182,7 +199,7 @@ def list_command(
 
         outcome.code = command.run(
             root=_root(ctx, root),
-            as_json=_as_json(fmt, as_json),
+            fmt=ListFormat.json.value if _json_flag(as_json) else fmt.value,
             layers=layers,
             console=_console(ctx),
         )
