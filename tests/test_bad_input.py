@@ -975,8 +975,8 @@ ARG_CASES: list[tuple[str, Change, tuple[str, ...], int, str]] = [
         nothing,
         ("list", "--format", "yaml"),
         2,
-        "uvbake list: Invalid value for '--format': 'yaml' is not one of 'text', 'json'; "
-        "see `uvbake list --help`",
+        "uvbake list: Invalid value for '--format': 'yaml' is not one of 'text', 'json', "
+        "'mermaid'; see `uvbake list --help`",
     ),
     (
         "usage-affected-format",

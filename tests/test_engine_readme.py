@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
-from engine import BASE_IMAGE, UV_IMAGE, manifest_media_type, require_engine
+from engine import BASE_IMAGE, REGISTRY, UV_IMAGE, manifest_media_type, require_engine
+from test_readme_quickstart import commands, example_without_generated_files
 
 pytestmark = pytest.mark.engine
 
@@ -53,3 +56,39 @@ def test_readme_build_command_runs(command: str, tmp_path: Path) -> None:
     if "--push" in command:
         media = manifest_media_type("localhost:5000/acme/orders:v1")
         assert media.endswith("manifest.v1+json") or media.endswith("manifest.v2+json")
+
+
+def test_the_quickstart_runs_as_written(tmp_path: Path) -> None:
+    """Every command of the Quickstart, in order, on a copy of the example without its
+    generated files: list, generate, build, verify, push and the images by digest."""
+    require_engine()
+    work = example_without_generated_files(tmp_path)
+    tag = f"q{uuid.uuid4().hex[:10]}"
+    env = {
+        **os.environ,
+        "BASE_IMAGE": BASE_IMAGE,
+        "UV_IMAGE": UV_IMAGE,
+        "REGISTRY": REGISTRY,
+        "TAG": tag,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    targets = ["ingestion-worker", "notifications", "orders"]
+    try:
+        for command in commands():
+            done = subprocess.run(
+                ["bash", "-ec", command],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
+            assert done.returncode == 0, (command, done.stderr[-3000:])
+    finally:
+        refs = [f"{REGISTRY}/{target}:{tag}" for target in targets]
+        subprocess.run(["docker", "image", "rm", *refs], capture_output=True)
+    images = json.loads(done.stdout)
+    assert list(images) == targets
+    for target, image in images.items():
+        assert image["image"] == f"{REGISTRY}/{target}@{image['digest']}"
+        assert image["tags"] == [f"{REGISTRY}/{target}:{tag}"]

@@ -66,3 +66,16 @@ def test_every_commands_section_snippet_runs_in_the_repository() -> None:
         # what it checked, on stderr; no warning, no error
         said = [line for line in done.stderr.splitlines() if not line.startswith("uvbake: checked")]
         assert (done.returncode, said) == (0, []), snippet
+
+
+def test_the_mermaid_picture_is_what_uvbake_lists_for_the_example() -> None:
+    from helpers import uvbake
+
+    text = (TOP / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## What it does\n", 1)[1].split("\n## ", 1)[0]
+    command = "uvbake list --format mermaid --root examples/lambda-monorepo"
+    assert f"(`{command}`)" in " ".join(section.split())
+    (picture,) = re.findall(r"```mermaid\n(.*?)```", section, flags=re.S)
+    done = uvbake(*command.split()[1:], cwd=TOP)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert picture == done.stdout

@@ -287,7 +287,7 @@ def report(
     if shares:
         lines += [
             f"Where the in-process time goes at {rows[-1].members} members (cumulative share"
-            " of one `build` under cProfile, which inflates call-heavy code):",
+            " of one `generated_files(root)` under cProfile, which inflates call-heavy code):",
             "",
             *[f"- {name}: {share:.0%}" for name, share in shares],
             "",

@@ -14,6 +14,7 @@ from uvbake.cli.options import (
     ForceOption,
     FormatOption,
     JsonOption,
+    ListFormat,
     MatrixFormat,
     Options,
     RootOption,
@@ -22,6 +23,7 @@ from uvbake.cli.options import (
     exit_with,
     folder_option,
     handled_in,
+    json_flag,
     json_wanted,
     root_of,
     show_version,
@@ -99,7 +101,13 @@ def generate(
 def list_command(
     ctx: typer.Context,
     root: RootOption = None,
-    fmt: FormatOption = TextFormat.text,
+    fmt: Annotated[
+        ListFormat,
+        typer.Option(
+            "--format",
+            help="text, json, or mermaid (a flowchart of which image gets which layer).",
+        ),
+    ] = ListFormat.text,
     as_json: JsonOption = False,
     layers: Annotated[
         bool, typer.Option("--layers", help="Each image's layers, packages and bytes.")
@@ -111,7 +119,7 @@ def list_command(
 
         outcome.code = command.run(
             root=root_of(ctx, root),
-            as_json=json_wanted(fmt, as_json),
+            fmt=ListFormat.json.value if json_flag(as_json) else fmt.value,
             layers=layers,
             console=console_of(ctx),
         )

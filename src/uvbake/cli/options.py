@@ -36,6 +36,12 @@ class TextFormat(str, enum.Enum):
     json = "json"
 
 
+class ListFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    mermaid = "mermaid"
+
+
 class MatrixFormat(str, enum.Enum):
     json = "json"
     github = "github"
@@ -92,10 +98,15 @@ def root_of(ctx: typer.Context, root: Path | None) -> Path:
     return Path(os.path.relpath(found, here)) if found.is_relative_to(here) else found
 
 
-def json_wanted(fmt: TextFormat, deprecated_json: bool) -> bool:
+def json_flag(deprecated_json: bool) -> bool:
+    """--json, with its warning."""
     if deprecated_json:
         print("uvbake: warning: --json is deprecated; use --format json", file=sys.stderr)
-    return deprecated_json or fmt is TextFormat.json
+    return deprecated_json
+
+
+def json_wanted(fmt: TextFormat, deprecated_json: bool) -> bool:
+    return json_flag(deprecated_json) or fmt is TextFormat.json
 
 
 def exit_with(code: int) -> None:

@@ -101,16 +101,24 @@ def _library(the_plan: Plan, member: Member) -> dict[str, Any]:
     }
 
 
-def run(*, root: Path, as_json: bool, layers: bool = False, console: Console | None = None) -> int:
+def run(
+    *, root: Path, fmt: str = "text", layers: bool = False, console: Console | None = None
+) -> int:
+    """`fmt`: text, json, or mermaid (the layers as a flowchart; `layers` changes nothing)."""
     console = console or Console()
     out = console.out
     the_plan = api.planned(root, console=console, strict=False)
+    if fmt == "mermaid":
+        from uvbake.report import mermaid
+
+        out.write(mermaid.flowchart(the_plan))
+        return 0
     data = describe(the_plan)
     if layers and the_plan.services:
         from uvbake.report import layers as layer_report
 
         data["layers"] = layer_report.describe(the_plan)
-    if as_json:
+    if fmt == "json":
         out.write(json.dumps(data, indent=2) + "\n")
         return 0
     settings = the_plan.workspace.settings

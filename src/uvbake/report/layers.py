@@ -36,7 +36,7 @@ def describe(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _size(count: int) -> str:
+def size_text(count: int) -> str:
     for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
         if count >= scale:
             return f"{count / scale:.1f} {unit}"
@@ -52,12 +52,11 @@ def text(data: dict[str, Any]) -> str:
             how = "" if layer["cross"] else ", installed on the target platform"
             packages = ", ".join(f"{p['name']}=={p['version']}" for p in layer["packages"])
             shared = len(layer["services"])
-            lines.append(
-                f"    {name:<16} {_size(layer['bytes']):>9}  shared by {shared}{how}: {packages}"
-            )
+            size = size_text(layer["bytes"])
+            lines.append(f"    {name:<16} {size:>9}  shared by {shared}{how}: {packages}")
     lines.append(
-        f"total {_size(data['total_bytes'])} in all images; unique "
-        f"{_size(data['unique_bytes'])}; lower bound (each package once) "
-        f"{_size(data['lower_bound_bytes'])}"
+        f"total {size_text(data['total_bytes'])} in all images; unique "
+        f"{size_text(data['unique_bytes'])}; lower bound (each package once) "
+        f"{size_text(data['lower_bound_bytes'])}"
     )
     return "\n".join(lines) + "\n"
