@@ -317,7 +317,7 @@ def test_a_renamed_handler_is_never_dropped_in_silence(tmp_path: Path) -> None:
     gone = (
         "docker-bake.hcl: target 'resize' was built and no longer is (no Lambda handler found "
         "(def handler or lambda_handler(event, context) in a module named main, index, app, "
-        "handler, lambda_function))"
+        "handler, lambda_function, else in any module it ships))"
     )
     check = uvbake("check", cwd=root)
     assert check.returncode == 1

@@ -62,3 +62,22 @@ def test_head_takes_the_first_line_and_nothing_is_said() -> None:
     assert first == "# ===== docker-bake.hcl ====="
     # head may exit before or after uvbake's last write: either way, no error
     assert (code in ("0", str(PIPE_CLOSED)), done.stderr) == (True, "")
+
+
+def test_help_into_a_closed_pipe_is_no_internal_error() -> None:
+    """Help text is printed by typer (through rich), which ends with SystemExit on a closed
+    pipe: uvbake says nothing more and exits non-zero, never with a traceback."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "uvbake", "list", "--help"],
+            cwd=EXAMPLE,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr

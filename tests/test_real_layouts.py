@@ -163,12 +163,12 @@ def test_services_handlers_and_targets_by_convention(lambdas_root: Path) -> None
         ),
         "web": (
             "no Lambda handler found (def handler or lambda_handler(event, context) in a "
-            "module named main, index, app, handler, lambda_function)",
+            "module named main, index, app, handler, lambda_function, else in any module it ships)",
             [],
         ),
         "worker": (
             "no Lambda handler found (def handler or lambda_handler(event, context) in a "
-            "module named main, index, app, handler, lambda_function)",
+            "module named main, index, app, handler, lambda_function, else in any module it ships)",
             [],
         ),
     }

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from uvbake.cli.app import app
-from uvbake.errors import USAGE, flushed, one_line
+from uvbake.errors import USAGE, flushed, one_line, pipe_closed
 
 
 def _click_exceptions() -> Any:
@@ -63,7 +63,22 @@ def main() -> int:
             f"uvbake: error: {one_line(where, problem, f'see `{where} --help`')}", file=sys.stderr
         )
         return USAGE
-    except (exceptions.Abort, typer.Abort, KeyboardInterrupt):
+    except (getattr(exceptions, "Abort", typer.Abort), typer.Abort, KeyboardInterrupt):
         print("uvbake: aborted", file=sys.stderr)
         return 130
+    except SystemExit as exc:  # rich ends help text on a closed pipe this way
+        if _stdout_closed():
+            return pipe_closed()
+        return exc.code if isinstance(exc.code, int) else 1
     return flushed(code if isinstance(code, int) else 0)
+
+
+def _stdout_closed() -> bool:
+    """Whether the reader of stdout is gone (a write there fails with a broken pipe)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False

@@ -168,7 +168,10 @@ def _write_declarations(out: TextIO, data: dict[str, Any]) -> None:
         return
     out.write("declarations:\n")
     for d in unused:
-        notes = "; ".join([*([d["problem"]] if d["problem"] else []), *d["skipped"]])
+        problem = d["problem"] or ""
+        notes = "; ".join(
+            [*([problem] if problem else []), *(s for s in d["skipped"] if s not in problem)]
+        )
         out.write(f"  {d['where']} {d['name']} ({d['kind']}): {notes}\n")
     for problem in data["problems"]:
         out.write(f"  {problem}\n")

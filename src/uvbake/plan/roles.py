@@ -17,7 +17,7 @@ from uvbake.scan import Scan
 
 CONVENTIONS = (
     f"def {' or '.join(handlers.FUNCTIONS)}(event, context) in a module named "
-    f"{', '.join(handlers.MODULES)}"
+    f"{', '.join(handlers.MODULES)}, else in any module it ships"
 )
 
 

@@ -49,8 +49,8 @@ class Binding:
             COROUTINE: f"'{self.name}' is an async function, which the Lambda runtime never awaits",
             CLASS: f"'{self.name}' is a class, not a function",
             DATA: f"'{self.name}' is a variable holding data, not a function",
-            SIGNATURE: f"'{self.name}' takes {self.params} positional parameters, not "
-            "(event, context)",
+            SIGNATURE: f"'{self.name}' takes {self.params} positional "
+            f"parameter{'' if self.params == 1 else 's'}, not (event, context)",
         }[self.kind]
 
 
