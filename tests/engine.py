@@ -39,6 +39,15 @@ CURRENT_ENGINE = {
 CURRENT_CLI = "/opt/uvbake/engine-current/root/usr/bin"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 INVOKE_TIMEOUT = 300
+# An event the example's orders service answers.
+ORDER = {
+    "order_id": "o-1",
+    "customer": "Ada",
+    "lines": [
+        {"sku": "A", "quantity": 2, "unit_price": "1.50"},
+        {"sku": "B", "quantity": 1, "unit_price": "4"},
+    ],
+}
 # QEMU's binfmt_misc entry for aarch64 (bake/engine-up.sh registers it).
 BINFMT = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
 

@@ -21,6 +21,7 @@ import pytest
 from progress import Step, executed_runs
 
 from engine import (
+    ORDER,
     REGISTRY,
     bake,
     buildx_version,
@@ -38,14 +39,6 @@ pytestmark = pytest.mark.engine
 EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
 SCRIPTS = Path(__file__).parent.parent / "src" / "uvbake" / "render" / "templates" / "scripts"
 SERVICES = ("ingestion-worker", "notifications", "orders")
-ORDER = {
-    "order_id": "o-1",
-    "customer": "Ada",
-    "lines": [
-        {"sku": "A", "quantity": 2, "unit_price": "1.50"},
-        {"sku": "B", "quantity": 1, "unit_price": "4"},
-    ],
-}
 # Stages that install into site-packages: third-party layers and workspace libraries.
 INSTALL_STAGES = ("uvbake.layer-", "uvbake.lib-")
 

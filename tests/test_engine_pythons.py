@@ -16,20 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import BASE_IMAGE, REGISTRY, bake, invoke, require_engine, shell
+from engine import BASE_IMAGE, ORDER, REGISTRY, bake, invoke, require_engine, shell
 from helpers import uvbake
 
 pytestmark = pytest.mark.engine
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "lambda-monorepo"
-ORDER = {
-    "order_id": "o-1",
-    "customer": "Ada",
-    "lines": [
-        {"sku": "A", "quantity": 2, "unit_price": "1.50"},
-        {"sku": "B", "quantity": 1, "unit_price": "4"},
-    ],
-}
 HOOK = {"source": "github", "url": "https://Example.com/hooks?id=1"}
 
 
