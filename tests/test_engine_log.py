@@ -66,3 +66,12 @@ def test_run_counts_of_some_stages_count_each_vertex() -> None:
     )
     assert run_counts(log) == (2, 1)
     assert run_counts(log, stages={"builder"}) == (1, 1)
+
+
+def test_solved_steps_count_every_finished_step_once_run_or_cached() -> None:
+    from progress import solved_steps
+
+    # #9 and #7 finished (one ran, one from cache), #8 too; #10 never finished; internal
+    # vertices (no stage step numbers) are not Dockerfile steps
+    internal = "#3 [orders internal] load build definition from uvbake.Dockerfile\n#3 DONE 0.0s\n"
+    assert solved_steps(internal + LOG) == 3

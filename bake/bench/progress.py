@@ -85,6 +85,22 @@ def run_counts(text: str, *, stages: Container[str] | None = None) -> tuple[int,
     return len(counted - cached), len(counted & cached)
 
 
+def solved_steps(text: str) -> int:
+    """How many Dockerfile steps (FROM, COPY, RUN, ... of every stage of every target) a log
+    shows BuildKit solving, each build vertex once, whether it ran or came from cache."""
+    started: set[str] = set()
+    finished: set[str] = set()
+    for line in text.splitlines():
+        step = STEP.match(line)
+        if step:
+            started.add(step.group(1))
+            continue
+        done = STATUS.match(line)
+        if done:
+            finished.add(done.group(1))
+    return len(started & finished)
+
+
 def executed_runs(steps: list[Step]) -> list[str]:
     """Stages whose RUN steps really ran (not from cache), sorted."""
     return sorted({s.stage for s in steps if s.is_run and not s.cached})
