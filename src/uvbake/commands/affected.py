@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from uvbake import api, git
+from uvbake.commands.files import text_of
 from uvbake.console import Console
 from uvbake.errors import UvbakeError
 from uvbake.names import BAKE_FILE, DOCKERFILE
@@ -28,12 +29,7 @@ def _lock_at(root: Path, ref: str, *, prefix: str) -> Lock | None:
 
 def _text_at(root: Path, ref: str, *, prefix: str, name: str) -> tuple[str | None, str | None]:
     """A workspace file's text at `ref` and in the working tree (None where it is not)."""
-    before = git.show_text(root, f"{ref}:{prefix}{name}")
-    try:
-        now: str | None = (root / name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        now = None
-    return before, now
+    return git.show_text(root, f"{ref}:{prefix}{name}"), text_of(root / name)
 
 
 def changes_since(root: Path, ref: str, *, bake_file: str = BAKE_FILE) -> Since:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from uvbake import api
+from uvbake.commands.files import text_of
 from uvbake.console import Console
 from uvbake.plan.records import Plan
 from uvbake.report.finding import Finding
@@ -28,13 +29,9 @@ def _dropped(root: Path, the_plan: Plan) -> list[Finding]:
     from uvbake.report.dropped import dropped
 
     bake_file = the_plan.workspace.settings.bake_file
-    try:
-        text = (root / bake_file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []
     return [
         Finding(bake_file, f"target '{d.target}' was built and no longer is ({d.why})", _FIX)
-        for d in dropped(text, the_plan)
+        for d in dropped(text_of(root / bake_file), the_plan)
     ]
 
 

@@ -11,6 +11,14 @@ from uvbake.errors import UvbakeError
 from uvbake.names import BAKE_FILE, MARK
 
 
+def text_of(path: Path) -> str | None:
+    """A file's text, or None where it is missing or not UTF-8 text."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def stale(pending: list[writer.Change], *, command: str, console: Console) -> int:
     """Exit 1 naming the stale files, else 0."""
     if pending:

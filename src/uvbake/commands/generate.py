@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from uvbake import api, writer
-from uvbake.commands.files import stale, write_or_check
+from uvbake.commands.files import stale, text_of, write_or_check
 from uvbake.console import Console
 from uvbake.report.dropped import dropped
 
@@ -16,7 +16,7 @@ def run(
     console = console or Console()
     the_plan, files = api.generated_files(root, console=console)
     bake_file = the_plan.workspace.settings.bake_file
-    previous = _text(root / bake_file)
+    previous = text_of(root / bake_file)
     for gone in dropped(previous, the_plan):
         console.warn(gone.line(bake_file=bake_file))
     if stdout:
@@ -44,10 +44,3 @@ def run(
     for line in summary(the_plan, previous_bake_file=previous):
         console.note(line)
     return code
-
-
-def _text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
