@@ -186,12 +186,17 @@ s.sendto(q, (sys.argv[1], 53))
 sys.exit(0 if s.recvfrom(512)[0][:2] == b"\x5e\xed" else 1)
 EOF
 }
-if dns_ok >/dev/null 2>&1; then
+# The index hosts are asked for at start, so no build waits on their first lookup.
+DNS_WARM=(pypi.org files.pythonhosted.org)
+dns_sum=$(sha256sum "$HERE/dns-cache.py" | cut -d' ' -f1)
+if dns_ok >/dev/null 2>&1 && [ "$(cat "$RUN_DIR/dns-cache.sum" 2>/dev/null)" = "$dns_sum" ]; then
   record dns "$t" "cache already running on $DNS_ADDR:53"
 else
   if pid_alive "$RUN_DIR/dns-cache.pid"; then kill "$(cat "$RUN_DIR/dns-cache.pid")"; sleep 0.3; fi
-  setsid nohup python3 "$HERE/dns-cache.py" "$DNS_ADDR" >>"$LOG_DIR/dns-cache-current.log" 2>&1 </dev/null &
+  setsid nohup python3 "$HERE/dns-cache.py" "$DNS_ADDR" --warm "${DNS_WARM[@]}" \
+    >>"$LOG_DIR/dns-cache-current.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/dns-cache.pid"
+  echo "$dns_sum" >"$RUN_DIR/dns-cache.sum"
   wait_for 20 "DNS cache on $DNS_ADDR:53" dns_ok
   record dns "$t" "cache started on $DNS_ADDR:53 (pid $(cat "$RUN_DIR/dns-cache.pid"))"
 fi
