@@ -685,6 +685,18 @@ CASES: list[tuple[str, Change, str]] = [
         "string; write it as max-layers = 16",
     ),
     (
+        "min-shared-layer-kb-negative",
+        append(ROOT, "min-shared-layer-kb = -1\n"),
+        "pyproject.toml: [tool.uvbake] min-shared-layer-kb must be a whole number from 0 to "
+        "1000000, not -1; write it as min-shared-layer-kb = 1000",
+    ),
+    (
+        "min-shared-layer-kb-with-a-unit",
+        append(ROOT, 'min-shared-layer-kb = "1MB"\n'),
+        "pyproject.toml: [tool.uvbake] min-shared-layer-kb must be a whole number from 0 to "
+        "1000000, not a string; write it as min-shared-layer-kb = 1000",
+    ),
+    (
         "glibc-a-number",
         append(ROOT, "glibc = 2.34\n"),
         "pyproject.toml: [tool.uvbake] glibc must be a string, not 2.34; "

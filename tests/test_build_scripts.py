@@ -140,9 +140,11 @@ def test_the_dockerfile_holds_each_script_once_byte_for_byte(tmp_path: Path) -> 
     dockerfile = generated_files(seed_workspace(tmp_path))[1][DOCKERFILE]
     text = FINISH.read_text(encoding="utf-8")
     assert build_script("finish.py") == text
-    assert dockerfile.count(f"COPY <<'PY' /uvbake-finish\n{text}PY\n\n") == 1
+    copy = "COPY --chmod=755 <<'uvbake-uv' <<'uvbake-finish' /usr/local/bin/\n"
+    assert dockerfile.count(copy) == 1
+    assert dockerfile.count(f"\nuvbake-uv\n{text}uvbake-finish\n\n") == 1
     assert dockerfile.count('"""uvbake-finish [--strict]') == 1
-    head = "FROM --platform=$BUILDPLATFORM scratch AS uvbake.scripts\n"
-    stage = dockerfile.split(head, 1)[1].split("\nFROM ", 1)[0]
-    assert stage.startswith("COPY --chmod=755 <<'SH' /uvbake-uv\n")
-    assert dockerfile.count("COPY --from=uvbake.scripts / /usr/local/bin/\n") == 1
+    # in the one builder that runs on the build machine, right after uv
+    head = "AS uvbake.builder-native\nCOPY --from=uvbake.uv-native /uv /usr/local/bin/uv\n"
+    assert dockerfile.count(head + copy) == 1
+    assert dockerfile.split(copy, 1)[1].startswith("#!/bin/sh\n")

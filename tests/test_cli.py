@@ -99,10 +99,8 @@ def test_list_json(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
     result = uvbake("list", "--format", "json", cwd=tmp_path)
     data = json.loads(result.stdout)
-    assert [s["layers"] for s in data["services"]] == [
-        ["uvbake.layer-1", "uvbake.layer-2"],
-        ["uvbake.layer-1"],
-    ]
+    # the one shared package (orjson, 1 kB) is in each image's own layer
+    assert [s["layers"] for s in data["services"]] == [["uvbake.layer-1"], ["uvbake.layer-2"]]
     assert [(s["name"], s["local"], s["third_party"]) for s in data["services"]] == [
         ("api", ["common-log", "common-models"], 5),
         ("worker", ["common-log"], 1),
@@ -144,9 +142,11 @@ def test_a_bug_exits_3_with_one_line_and_the_traceback_only_with_verbose(
 
 def test_list_layers_shows_each_images_layers_and_the_byte_totals(tmp_path: Path) -> None:
     seed_workspace(tmp_path)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "min-shared-layer-kb = 0\n")
     text = uvbake("list", "--layers", cwd=tmp_path)
     assert text.returncode == 0, text.stderr
-    assert text.stdout.splitlines()[-7:] == [
+    assert text.stdout.splitlines()[-8:] == [
         "layers (bytes estimated from the locked wheel sizes):",
         "  api:",
         "    uvbake.layer-1      1.0 kB  shared by 2: orjson==1.0.0",
@@ -155,6 +155,8 @@ def test_list_layers_shows_each_images_layers_and_the_byte_totals(tmp_path: Path
         "  worker:",
         "    uvbake.layer-1      1.0 kB  shared by 2: orjson==1.0.0",
         "total 6.0 kB in all images; unique 5.0 kB; lower bound (each package once) 5.0 kB",
+        "a group shared by several images gets a layer from 0 kB (min-shared-layer-kb), else it "
+        "is in each one's own layer; at most 16 per image (max-layers)",
     ]
     data = json.loads(uvbake("list", "--layers", "--format", "json", cwd=tmp_path).stdout)["layers"]
     assert data["images"] == {

@@ -32,7 +32,18 @@ def test_closure_third_party_and_layers(tmp_path: Path) -> None:
         # pywin32 is for win32 only; dev groups (pytest) never reach an image
         "worker": (["common-log"], ["orjson"], "worker.main.handler"),
     }
-    # one layer per set of services that share packages, the widest first
+    # orjson, shared, is smaller than min-shared-layer-kb: it joins each image's own layer
+    assert [(layer.services, [p.name for p in layer.pins]) for layer in result.layers] == [
+        (("api",), ["httpx", "idna", "orjson", "pydantic", "typing-extensions"]),
+        (("worker",), ["orjson"]),
+    ]
+    assert all(p.cross for layer in result.layers for p in layer.pins)
+    assert [m.name for m in result.libraries] == ["common-log", "common-models"]
+
+    # from 0 kB, one layer per set of services that share packages, the widest first
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "min-shared-layer-kb = 0\n")
+    result = planned(tmp_path)
     assert [(layer.services, [p.name for p in layer.pins]) for layer in result.layers] == [
         (("api", "worker"), ["orjson"]),
         (("api",), ["httpx", "idna", "pydantic", "typing-extensions"]),
@@ -41,8 +52,6 @@ def test_closure_third_party_and_layers(tmp_path: Path) -> None:
         "api": ["uvbake.layer-1", "uvbake.layer-2"],
         "worker": ["uvbake.layer-1"],
     }
-    assert all(p.cross for layer in result.layers for p in layer.pins)
-    assert [m.name for m in result.libraries] == ["common-log", "common-models"]
 
 
 def test_markers_follow_platform_and_python(tmp_path: Path) -> None:

@@ -110,19 +110,18 @@ def test_dockerfile_mounts_only_each_services_closure(tmp_path: Path) -> None:
     assert re.findall(r"source=(\S+),target", models) == ["services/common/models"]
     worker = dockerfile.split("AS svc-worker\n", 1)[1].split("CMD", 1)[0]
     api = dockerfile.split("AS svc-api\n", 1)[1].split("CMD", 1)[0]
-    assert re.findall(r"--from=(\S+)", worker) == [
-        "uvbake.layer-1",
-        "uvbake.lib-common-log",
-        "svc-worker.app",
-    ]
-    assert re.findall(r"--from=(\S+)", api) == [
-        "uvbake.layer-1",
-        "uvbake.layer-2",
+    # an image: its third-party layers, then its code layer
+    assert re.findall(r"--from=(\S+)", worker) == ["uvbake.layer-2", "svc-worker.app"]
+    assert re.findall(r"--from=(\S+)", api) == ["uvbake.layer-1", "svc-api.app"]
+    assert "RUN" not in worker and "RUN" not in api
+    # the code layer: the libraries of the service's closure, then its own code
+    worker_app = dockerfile.split("AS svc-worker.app\n", 1)[1].split("\n\n", 1)[0]
+    api_app = dockerfile.split("AS svc-api.app\n", 1)[1].split("\n\n", 1)[0]
+    assert re.findall(r"--from=(\S+)", worker_app) == ["uvbake.lib-common-log"]
+    assert re.findall(r"--from=(\S+)", api_app) == [
         "uvbake.lib-common-log",
         "uvbake.lib-common-models",
-        "svc-api.app",
     ]
-    assert "RUN" not in worker and "RUN" not in api
     assert 'CMD ["worker.main.handler"]' in dockerfile
     assert 'CMD ["api.main.handler"]' in dockerfile
 
@@ -156,7 +155,9 @@ def test_native_builds_can_be_turned_off(tmp_path: Path) -> None:
     # the target's wheels still: no sdist is built under emulation unless it must be
     assert "--no-build --python-platform aarch64-manylinux_2_34" in emulated
     assert "uvbake-finish --strict --pure" in native
-    assert "--pure" not in emulated.split("\nPY\n", 1)[1]
+    assert "--pure" not in emulated.split("\nuvbake-finish\n", 1)[1]
+    # the scripts are written once: in the one builder there is
+    assert emulated.count("COPY --chmod=755 <<'uvbake-uv' <<'uvbake-finish' /usr/local/bin/") == 1
 
 
 def test_a_service_pins_its_own_sdk_into_var_task_on_the_build_machine(tmp_path: Path) -> None:
@@ -173,26 +174,30 @@ def test_a_service_pins_its_own_sdk_into_var_task_on_the_build_machine(tmp_path:
     )
     _, files = generated_files(root)
     dockerfile = files[DOCKERFILE]
-    layer = dockerfile.split("AS uvbake.layer-2\n", 1)[1].split("\n# ----", 1)[0]
+    layer = dockerfile.split("AS uvbake.layer-1\n", 1)[1].split("\n# ----", 1)[0]
     site = "/uvbake/out/var/lang/lib/python3.13/site-packages"
     digest = hashlib.sha256(b"botocore-1.0.0-py3-none-any.whl").hexdigest()
     botocore = f"botocore==1.0.0 --hash=sha256:{digest}"
-    task = layer.split("REQUIREMENTS\n\n", 1)[1]
-    assert task.splitlines()[:5] == [
-        "# The base image ships these in site-packages: the service's copies go to /var/task, "
-        "which",
-        "# the runtime searches first, so they are the ones imported and the base's never load.",
-        "COPY <<'REQUIREMENTS' /uvbake/task-requirements.txt",
-        botocore,
-        "REQUIREMENTS",
+    assert layer.splitlines()[:3] == [
+        "# The base image ships botocore in site-packages: the service's copies go to",
+        "# /var/task, which the runtime searches first, so they are the ones imported and the "
+        "base's",
+        "# never load.",
     ]
-    assert "zstd==1.0.0" in layer.split("REQUIREMENTS\n\n", 1)[0]
+    # site-packages, then /var/task, each from its own heredoc on uv's standard input, in the
+    # one script of the layer's RUN step
     installs = [line.strip() for line in layer.splitlines() if "--target" in line]
     assert installs == [
-        f"--target {site} -r /uvbake/requirements.txt && \\",
-        "--target /uvbake/out/var/task -r /uvbake/task-requirements.txt && \\",
+        f"--target {site} -r /dev/stdin <<'REQUIREMENTS'",
+        "--target /uvbake/out/var/task -r /dev/stdin <<'TASK_REQUIREMENTS'",
     ]
-    assert layer.endswith(f"uvbake-finish {site} /uvbake/out/var/task\n")
+    own = layer.split("<<'REQUIREMENTS'\n", 1)[1].split("\nREQUIREMENTS\n", 1)[0]
+    assert "zstd==1.0.0" in own and "botocore" not in own
+    task = layer.split("<<'TASK_REQUIREMENTS'\n", 1)[1]
+    assert task == (
+        f"{botocore}\nTASK_REQUIREMENTS\n"
+        f"python3 /usr/local/bin/uvbake-finish {site} /uvbake/out/var/task\nSH\n"
+    )
     assert "RUN python3 -" not in dockerfile
     assert [line for line in dockerfile.splitlines() if line.startswith("FROM ${BASE_IMAGE}")] == [
         "FROM ${BASE_IMAGE} AS svc-api",

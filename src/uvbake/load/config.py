@@ -16,6 +16,7 @@ from uvbake.errors import UvbakeError, one_line
 from uvbake.load.keys import (
     DEFAULT_LIBRARIES,
     DEFAULT_MAX_LAYERS,
+    DEFAULT_MIN_SHARED_LAYER_KB,
     DEFAULT_REGISTRY,
     DEFAULT_SERVICES,
     FUNCTION_NAME,
@@ -37,6 +38,8 @@ class Settings:
     registry: str
     glibc: str
     max_layers: int
+    # Kilobytes of locked wheels from which a group shared by several images is a layer.
+    min_shared_layer_kb: int = DEFAULT_MIN_SHARED_LAYER_KB
     arm64_runner: str | None = None
     # Build workspace code on the build machine's platform (the base image must have it).
     native_builds: bool = True
@@ -138,6 +141,7 @@ def settings(
         native_builds=raw.get("native-builds", True),
         glibc=raw.get("glibc", runtime.glibc(python)),
         max_layers=raw.get("max-layers", DEFAULT_MAX_LAYERS),
+        min_shared_layer_kb=raw.get("min-shared-layer-kb", DEFAULT_MIN_SHARED_LAYER_KB),
         services_given="services" in raw,
         source_builds=tuple(sorted({canonicalize_name(n) for n in raw.get("source-builds", ())})),
     )

@@ -28,6 +28,9 @@ REPOSITORY = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|
 BAKE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.hcl")
 # Third-party layers per image at most; past it an image's smallest ones are merged.
 DEFAULT_MAX_LAYERS = 16
+# A third-party group shared by several images gets a layer of its own from this many
+# kilobytes (1000 bytes) of locked wheels; a smaller one joins each image's own layer.
+DEFAULT_MIN_SHARED_LAYER_KB = 1000
 UV_IMAGE = f"ghcr.io/astral-sh/uv:{UV_VERSION}"
 # The runtime's facts, as this module's users have read them from here.
 MACHINES = runtime.MACHINES
@@ -48,6 +51,10 @@ _FUNCTIONS: tuple[str, Check] = (
 _LAYERS: tuple[str, Check] = (
     "a whole number from 2 to 100",
     lambda v: type(v) is int and 2 <= v <= 100,
+)
+_KILOBYTES: tuple[str, Check] = (
+    "a whole number from 0 to 1000000",
+    lambda v: type(v) is int and 0 <= v <= 1_000_000,
 )
 _IMAGE = (IMAGE_REF, "is not an image reference", "use ASCII letters, digits and . _ - / : @ only")
 
@@ -98,6 +105,7 @@ KEYS: tuple[Key, ...] = (
         (GLIBC, "is not a glibc version", 'write it as glibc = "2.34" (2.17 or newer)'),
     ),
     Key("max-layers", ROOT, _LAYERS, "max-layers = 16"),
+    Key("min-shared-layer-kb", ROOT, _KILOBYTES, "min-shared-layer-kb = 1000"),
     Key(
         "bake-file",
         ROOT,

@@ -236,7 +236,11 @@ def plan(ws: Workspace, scanned: Scan, *, strict: bool = True) -> Plan:
                 raise
             skipped.append(Skipped(member=member, problem=error))
     needs = {s.name: (s.target, s.pins) for s in services}
-    layers, per_service = partition(needs, max_layers=ws.settings.max_layers)
+    layers, per_service = partition(
+        needs,
+        max_layers=ws.settings.max_layers,
+        min_shared=ws.settings.min_shared_layer_kb * 1000,
+    )
     with_indexes = {layer.name: _with_indexes(ws, layer) for layer in layers}
     layers = tuple(with_indexes[layer.name] for layer in layers)
     per_service = {

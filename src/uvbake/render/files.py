@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import sys
 from importlib import resources
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 
 from uvbake import edits, names
 from uvbake.errors import UvbakeError
@@ -86,9 +89,37 @@ def hcl_string(value: Any) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """The compiled templates, kept in the user's cache folder as Python keeps .pyc files:
+    compiling them is a fifth of a `generate` of a small workspace. Jinja checks each entry
+    against its template's source; a cache that cannot be written is only slower, and none is
+    written where Python writes no bytecode (PYTHONDONTWRITEBYTECODE)."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            return
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if sys.dont_write_bytecode:
+            return
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            return
+
+
+def _cache_folder() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "uvbake", "templates")
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("uvbake.render", "templates"),
+        bytecode_cache=_TemplateCache(_cache_folder()),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -133,6 +164,9 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
     owns = [bool(f.app) for f in service.functions] or [False]
     shared = not all(owns)
     repository = dict(repositories(service))
+    # The workspace libraries are built once each, and copied into the service's code layer:
+    # a layer costs every bake of every image that has it, while a library's code is small.
+    libraries = [library_stage(lib.member.name) for lib in service.libraries]
     return {
         "name": service.name,
         "stage": stage,
@@ -151,20 +185,27 @@ def _service_context(plan: Plan, service: ServicePlan) -> dict[str, Any]:
             for (target, handler), own in zip(service.targets, owns, strict=True)
         ],
         "apps": [
-            *([{"stage": app_stage(stage), "sources": service.app}] if shared else []),
             *(
-                {"stage": app_stage(stage_name(target)), "sources": f.app}
+                [
+                    {
+                        "stage": app_stage(stage),
+                        "sources": service.app if shared else (),
+                        "libraries": libraries,
+                    }
+                ]
+                if shared or libraries
+                else []
+            ),
+            *(
+                {"stage": app_stage(stage_name(target)), "sources": f.app, "libraries": []}
                 for (target, _), f in zip(service.targets, service.functions, strict=False)
                 if f.app
             ),
         ],
-        "shared_app": shared,
+        "shared_app": shared or bool(libraries),
         "base": None if base is None else {"target": base_target(service.name), "dockerfile": base},
         "from": base_target(service.name) if base is not None else "${BASE_IMAGE}",
-        "site_stages": [
-            *(layer.name for layer in service.layers),
-            *(library_stage(lib.member.name) for lib in service.libraries),
-        ],
+        "site_stages": [layer.name for layer in service.layers],
         "app": service.app,
         "platform": "PLATFORM" if default_platform else hcl_string(service.platform),
         "base_image": service.base_image,
@@ -207,32 +248,33 @@ def _layer_context(plan: Plan, layer: Layer) -> dict[str, Any]:
 
 def _layer_folders(layer: Layer, *, site: str) -> list[dict[str, Any]]:
     """Where a layer installs its pins: site-packages, and /var/task for its copies of what
-    the base image ships (basecopies), each from a requirements file of its own."""
+    the base image ships (basecopies), each from a requirements list of its own."""
     own, ahead = basecopies.split(layer.pins)
     folders = (
-        (site, "requirements.txt", own),
-        (basecopies.TASK_ROOT, "task-requirements.txt", ahead),
+        (site, "REQUIREMENTS", own),
+        (basecopies.TASK_ROOT, "TASK_REQUIREMENTS", ahead),
     )
     return [
         {
             "path": path,
-            "file": file,
+            "heredoc": heredoc,
             "task": path == basecopies.TASK_ROOT,
+            "names": [p.name for p in pins],
             "requirements": [p.requirement for p in pins],
         }
-        for path, file, pins in folders
+        for path, heredoc, pins in folders
         if pins
     ]
 
 
 def build_script(name: str) -> str:
     """The text of one of uvbake's build scripts (templates/scripts), which the Dockerfile
-    holds byte for byte in a heredoc ended by a line `PY`."""
+    holds byte for byte in a heredoc ended by a line `uvbake-finish`."""
     text = (resources.files("uvbake.render") / "templates" / "scripts" / name).read_text(
         encoding="utf-8"
     )
-    if not text.endswith("\n") or "\nPY\n" in f"\n{text}":
-        raise ValueError(f"build script {name} cannot be a heredoc ended by PY")
+    if not text.endswith("\n") or "\nuvbake-finish\n" in f"\n{text}":
+        raise ValueError(f"build script {name} cannot be a heredoc ended by uvbake-finish")
     return text
 
 

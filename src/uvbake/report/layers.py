@@ -33,6 +33,8 @@ def describe(plan: Plan) -> dict[str, Any]:
         "total_bytes": sum(layers[n]["bytes"] for names in images.values() for n in names),
         "unique_bytes": sum(layer["bytes"] for layer in layers.values()),
         "lower_bound_bytes": sum(distinct.values()),
+        "min_shared_layer_kb": plan.workspace.settings.min_shared_layer_kb,
+        "max_layers": plan.workspace.settings.max_layers,
     }
 
 
@@ -58,5 +60,10 @@ def text(data: dict[str, Any]) -> str:
         f"total {size_text(data['total_bytes'])} in all images; unique "
         f"{size_text(data['unique_bytes'])}; lower bound (each package once) "
         f"{size_text(data['lower_bound_bytes'])}"
+    )
+    lines.append(
+        f"a group shared by several images gets a layer from {data['min_shared_layer_kb']} kB "
+        "(min-shared-layer-kb), else it is in each one's own layer; "
+        f"at most {data['max_layers']} per image (max-layers)"
     )
     return "\n".join(lines) + "\n"

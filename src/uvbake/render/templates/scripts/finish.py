@@ -13,7 +13,7 @@ fixed mtime, so that a layer's bytes, and so its digest, depend only on its cont
 may ship files for other Pythons). --pure: native code under ROOT fails the build.
 
 This file is uvbake's own source: the generated Dockerfile holds it byte for byte, written
-once into the stage uvbake.scripts, and runs it with the base image's Python (3.9 or later).
+once into the builder stage, and runs it with the base image's Python (3.9 or later).
 """
 
 from __future__ import annotations
