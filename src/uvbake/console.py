@@ -40,3 +40,14 @@ class Console:
         """One line about what was checked, on stderr (stdout stays machine-readable)."""
         if not self.quiet:
             self.err.write(f"{text}\n")
+
+
+@dataclass(frozen=True)
+class Recording(Console):
+    """A Console that also keeps the text of every warning given to it."""
+
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, text: str) -> None:
+        self.warnings.append(text)
+        super().warn(text)

@@ -92,3 +92,17 @@ def apply(root: Path, pending: list[Change]) -> None:
             f"cannot write generated files ({exc.strerror})",
             "make the folder writable and remove anything that is not a file at that path",
         ) from None
+
+
+def remember(path: Path, text: str) -> bool:
+    """Write a memory (commands.memo) atomically; whether it was written. A cache that cannot
+    be written is no error: the next run only does the whole work again."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        return False
+    return True

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from uvbake import api, writer
+from uvbake.commands import memo
 from uvbake.commands.files import stale, text_of, write_or_check
-from uvbake.console import Console
+from uvbake.console import Console, Recording
 from uvbake.report.dropped import dropped
 
 
@@ -14,7 +15,17 @@ def run(
     *, root: Path, check: bool, stdout: bool, force: bool = False, console: Console | None = None
 ) -> int:
     console = console or Console()
-    the_plan, files = api.generated_files(root, console=console)
+    writing = not check and not stdout
+    if writing:
+        found = memo.recall(root)
+        if found is not None:
+            for said in found.lines:
+                (console.warn if said.kind == "warn" else console.note)(said.text)
+            return 0
+    recording = Recording(
+        out=console.out, err=console.err, quiet=console.quiet, verbose=console.verbose
+    )
+    the_plan, files = api.generated_files(root, console=recording)
     bake_file = the_plan.workspace.settings.bake_file
     previous = text_of(root / bake_file)
     for gone in dropped(previous, the_plan):
@@ -43,4 +54,23 @@ def run(
 
     for line in summary(the_plan, previous_bake_file=previous):
         console.note(line)
+    if code == 0:
+        # What a run would print now that the files are written: no target dropped since.
+        again = (
+            *(memo.Line("warn", text) for text in recording.warnings),
+            *(memo.Line("note", f"unchanged {name}") for name in sorted(files)),
+            *(
+                memo.Line("note", line)
+                for line in summary(the_plan, previous_bake_file=files[bake_file])
+            ),
+        )
+        _remember(root, files, again)
     return code
+
+
+def _remember(root: Path, files: dict[str, str], lines: tuple[memo.Line, ...]) -> None:
+    key = memo.digest(root, outputs=sorted(files))
+    if key is None:
+        return
+    outputs = {name: memo.text_digest(text) for name, text in files.items()}
+    writer.remember(memo.place(root), memo.dumps(memo.Memo(key=key, outputs=outputs, lines=lines)))
