@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from uvbake import api, writer
+from uvbake import writer
 from uvbake.commands import memo
 from uvbake.commands.files import stale, text_of, write_or_check
 from uvbake.console import Console, Recording
-from uvbake.report.dropped import dropped
 
 
 def run(
@@ -22,6 +21,10 @@ def run(
             for said in found.lines:
                 (console.warn if said.kind == "warn" else console.note)(said.text)
             return 0
+    # Loading, planning and rendering are imported only now: a remembered run needs none.
+    from uvbake import api
+    from uvbake.report.dropped import dropped
+
     recording = Recording(
         out=console.out, err=console.err, quiet=console.quiet, verbose=console.verbose
     )
