@@ -568,8 +568,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--readme", type=Path, help="also put the table into this README")
     parser.add_argument("--workdir", type=Path, help="keep the workspace here")
     args = parser.parse_args(argv)
-    if not 1 <= args.services <= 20 or not 1 <= args.libs <= 10:
-        parser.error("--services must be 1-20 and --libs 1-10")
+    if not 1 <= args.services <= 30 or not 1 <= args.libs <= 10:
+        parser.error("--services must be 1-30 and --libs 1-10")
     work = args.workdir or Path(tempfile.mkdtemp(prefix="uvbake-bench-"))
     root = work / "ws"
     if root.exists():
