@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import seed_workspace
-from uvbake import api
+from uvbake import api, writer
 from uvbake.commands import generate, memo
 from uvbake.console import Console
 from uvbake.errors import UvbakeError
@@ -153,3 +153,12 @@ def test_a_broken_memory_is_ignored(tmp_path: Path, plans: list[Path]) -> None:
 
 def test_the_walk_skips_only_folders_the_scan_skips() -> None:
     assert memo.SKIP <= SKIP
+
+
+def test_a_memory_that_cannot_take_its_place_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "memory.json"
+    target.mkdir()  # a folder where the file would go: the rename fails
+    assert writer.remember(target, "{}") is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["memory.json"]
+    assert writer.remember(tmp_path / "other.json", "{}") is True
+    assert (tmp_path / "other.json").read_text() == "{}"

@@ -97,6 +97,7 @@ def apply(root: Path, pending: list[Change]) -> None:
 def remember(path: Path, text: str) -> bool:
     """Write a memory (commands.memo) atomically; whether it was written. A cache that cannot
     be written is no error: the next run only does the whole work again."""
+    tmp = ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -104,5 +105,7 @@ def remember(path: Path, text: str) -> bool:
             handle.write(text)
         os.replace(tmp, path)
     except OSError:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         return False
     return True
