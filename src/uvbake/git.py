@@ -40,6 +40,16 @@ def _checked(root: Path, *args: str, ref: str, bad: str = "") -> str:
     return _text(done.stdout)
 
 
+def checkout_top(root: Path) -> Path:
+    """The top of the checkout `root` is in, found by its `.git` entry without running git
+    (the scan and generate's memory walk from there once per run); else `root` resolved."""
+    here = root.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
 def top(root: Path) -> tuple[Path, str]:
     """The top of the git repository holding `root`, and `root`'s folder in it ("" at the
     top); `root` itself and "" outside a git repository."""

@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 
 import uvbake
+from uvbake import git
 
 # A subset of the scan's own skipped folders (scan.tree.SKIP; a test holds it so): folders
 # no generated file depends on, and too large to walk.
@@ -62,13 +63,6 @@ class Memo:
     lines: tuple[Line, ...]
 
 
-def _top(root: Path) -> Path:
-    for folder in (root, *root.parents):
-        if (folder / ".git").exists():
-            return folder
-    return root
-
-
 def _entries(top: Path, *, skip: frozenset[str], outputs: frozenset[Path]) -> Iterator[str]:
     """A line per folder and file under `top` (the generated files left out: their text is
     checked instead), with its size and modification time."""
@@ -102,7 +96,7 @@ def digest(root: Path, *, outputs: Sequence[str], today: date | None = None) -> 
     """The digest of everything a run of `generate` in `root` reads; None when a file was
     modified too recently to trust its time."""
     root = root.resolve()
-    top = _top(root)
+    top = git.checkout_top(root)
     skipped = frozenset(root / name for name in outputs)
     newest = time.time_ns() - RACY_NS
     h = hashlib.sha256(f"memo {VERSION} {root} {today or date.today()}\n".encode())

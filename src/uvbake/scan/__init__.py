@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from uvbake import git
 from uvbake.load.records import Workspace
 from uvbake.scan import declarations
 from uvbake.scan.declared import DeclaredFunction, resolve_all
@@ -28,20 +29,11 @@ class Scan:
         return tuple(f for f in self.functions if f.member == member)
 
 
-def repository_top(root: Path) -> Path:
-    """The git top the workspace is in (declarations may sit beside the workspace, up to it),
-    else the workspace root."""
-    here = root.resolve()
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            return folder
-    return here
-
-
 def scan(ws: Workspace) -> Scan:
     """Read every declaration file from the repository's top, once."""
     root = ws.root.resolve()
-    top = repository_top(root)
+    # declarations may sit beside the workspace, up to the checkout's top
+    top = git.checkout_top(root)
     read = declarations.read_all(top)
     members = [(m.name, m.path.as_posix()) for m in ws.members]
     functions = resolve_all(read.functions, root=root, top=top, members=members)
