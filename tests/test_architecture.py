@@ -40,7 +40,7 @@ IO_ALLOWED = {
     # a closed pipe: stdout pointed at /dev/null so that the last flush fails nowhere
     "errors.py",
     # the build scripts uvbake ships, read from its own package to be written into the
-    # Dockerfile; the compiled templates kept in the user's cache folder
+    # Dockerfile
     "render/files.py",
 }
 # Programs the image build runs (written into the Dockerfile), not uvbake's own code.

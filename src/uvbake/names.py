@@ -5,6 +5,9 @@ never from a renderer."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 # ---- generated files (paths from the workspace root; the workflow's from the git top)
 DOCKERFILE = "uvbake.Dockerfile"
 # The bake file's default name; [tool.uvbake] bake-file gives it another.
@@ -68,3 +71,10 @@ OWN_TARGET_PREFIX = "uvbake-"
 def base_target(service: str) -> str:
     """The bake target that builds a service's base Dockerfile, and its named context."""
     return f"{OWN_TARGET_PREFIX}base-{service}"
+
+
+def cache_folder(kind: str) -> Path:
+    """uvbake's folder for `kind` in the user's cache: $XDG_CACHE_HOME/uvbake/<kind>, else
+    ~/.cache/uvbake/<kind> (compiled templates, generate's memory of its last run)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "uvbake" / kind

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import uvbake
 from uvbake import git
+from uvbake.names import cache_folder
 
 # A subset of the scan's own skipped folders (scan.tree.SKIP; a test holds it so): folders
 # no generated file depends on, and too large to walk.
@@ -113,9 +114,8 @@ def text_digest(text: str) -> str:
 
 def place(root: Path) -> Path:
     """Where the memory of `root` is kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
-    return Path(base) / "uvbake" / "generate" / f"{name}.json"
+    return cache_folder("generate") / f"{name}.json"
 
 
 def dumps(memo: Memo) -> str:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import sys
 from importlib import resources
 from typing import Any
 
 import jinja2
-import jinja2.bccache
 
 from uvbake import edits, names
 from uvbake.errors import UvbakeError
@@ -18,6 +15,7 @@ from uvbake.names import METADATA_TARGET, app_stage, base_target, library_stage,
 from uvbake.plan import basecopies
 from uvbake.plan.layers import Layer
 from uvbake.plan.records import LibraryPlan, Plan, ServicePlan
+from uvbake.render.cache import TemplateCache
 
 # The argument of the bake file's failing parseint when REGISTRY is empty: what buildx prints.
 REGISTRY_EMPTY = (
@@ -89,37 +87,10 @@ def hcl_string(value: Any) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
-class _TemplateCache(jinja2.FileSystemBytecodeCache):
-    """The compiled templates, kept in the user's cache folder as Python keeps .pyc files:
-    compiling them is a fifth of a `generate` of a small workspace. Jinja checks each entry
-    against its template's source; a cache that cannot be written is only slower, and none is
-    written where Python writes no bytecode (PYTHONDONTWRITEBYTECODE)."""
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except OSError:
-            return
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if sys.dont_write_bytecode:
-            return
-        try:
-            os.makedirs(self.directory, exist_ok=True)
-            super().dump_bytecode(bucket)
-        except OSError:
-            return
-
-
-def _cache_folder() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "uvbake", "templates")
-
-
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("uvbake.render", "templates"),
-        bytecode_cache=_TemplateCache(_cache_folder()),
+        bytecode_cache=TemplateCache(str(names.cache_folder("templates"))),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
