@@ -1,13 +1,17 @@
-"""`uvbake generate` remembers its last run: nothing changed, it prints the same lines again
-without planning; any change under the checkout, or a generated file edited, runs it in full."""
+"""`uvbake generate` remembers its last run: when nothing planning reads has changed (nothing,
+or only the code inside Python files), it prints the same lines again without planning; any
+other change under the checkout, or a generated file edited, runs it in full."""
 
 from __future__ import annotations
 
 import io
 import os
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -16,6 +20,7 @@ from uvbake import api, writer
 from uvbake.commands import generate, memo
 from uvbake.console import Console
 from uvbake.errors import UvbakeError
+from uvbake.scan import declarations
 from uvbake.scan.tree import SKIP
 
 
@@ -75,39 +80,44 @@ def test_nothing_changed_prints_what_a_full_run_prints_without_planning(
     assert len(plans) == 2
 
 
+def _touch(path: Path, text: str) -> None:
+    """Write `text` to `path` with a time in the past, as an edit a while ago leaves it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, (time.time() - 30, time.time() - 30))
+
+
 @pytest.mark.parametrize(
     "change",
     [
-        "edit a handler module",
         "add a module",
         "remove a module",
         "edit a generated file",
         "edit uv.lock",
+        "edit a pyproject",
     ],
 )
-def test_any_change_runs_in_full(tmp_path: Path, plans: list[Path], change: str) -> None:
+def test_any_change_but_python_code_runs_in_full(
+    tmp_path: Path, plans: list[Path], change: str
+) -> None:
     root = seed_workspace(tmp_path / "ws")
     _age(root)
     assert _run(root)[0] == 0
     assert _run(root)[0] == 0 and len(plans) == 1
     main = root / "services/api/src/api/main.py"
-    if change == "edit a handler module":
-        main.write_text(main.read_text().replace("handler", "handler_x", 1).replace("_x", "", 1))
-        os.utime(main, (time.time() - 30, time.time() - 30))  # a new time, still not racy
-    elif change == "add a module":
-        extra = main.parent / "extra.py"
-        extra.write_text("X = 1\n")
-        os.utime(extra, (time.time() - 30, time.time() - 30))
+    if change == "add a module":
+        _touch(main.parent / "extra.py", "X = 1\n")
     elif change == "remove a module":
         (root / "services/api/src/api/__init__.py").unlink(missing_ok=True)
         main.unlink()
     elif change == "edit a generated file":
         dockerfile = root / "uvbake.Dockerfile"
         dockerfile.write_text(dockerfile.read_text() + "# a line by hand\n")
+    elif change == "edit uv.lock":
+        _touch(root / "uv.lock", (root / "uv.lock").read_text() + "\n")
     else:
-        lock = root / "uv.lock"
-        lock.write_text(lock.read_text() + "\n")
-        os.utime(lock, (time.time() - 30, time.time() - 30))
+        pyproject = root / "services/api/pyproject.toml"
+        _touch(pyproject, pyproject.read_text() + "\n")
     if change == "edit a generated file":
         with pytest.raises(UvbakeError, match="was edited by hand"):
             _run(root)  # the full run, which refuses to undo the edit
@@ -116,11 +126,144 @@ def test_any_change_runs_in_full(tmp_path: Path, plans: list[Path], change: str)
     assert len(plans) == 2, change
 
 
-def test_files_modified_just_now_are_not_trusted(tmp_path: Path, plans: list[Path]) -> None:
+# A SAM template beside the seed workspace: the worker's jobs module is a declared handler's.
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  JobsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: services/worker/src
+      Handler: worker.jobs.run
+      Runtime: python3.13
+"""
+JOBS = "def run(event, context):\n    return {'ok': True}\n"
+CDK_APP = """\
+from aws_cdk import aws_lambda as _lambda
+
+
+def build(stack):
+    _lambda.Function(
+        stack,
+        "Api",
+        runtime=_lambda.Runtime.PYTHON_3_13,
+        handler="api.main.handler",
+        code=_lambda.Code.from_asset("services/api/src"),
+    )
+"""
+
+# Edits that leave what planning reads alone: a run remembers, and prints what a full run would.
+KEPT = {
+    "a function's body": (
+        "services/api/src/api/main.py",
+        "def handler(event, context):\n    return 2\n",
+    ),
+    "a new constant": (
+        "services/api/src/api/main.py",
+        "def handler(event, context):\n    return 1\n\nBENCH_EDIT = 12\n",
+    ),
+    "a comment above the handler": (
+        "services/api/src/api/main.py",
+        "# the API\n\ndef handler(event, context):\n    return 1\n",
+    ),
+    "a library module": ("services/common/log/src/common_log/__init__.py", "LEVEL = 'info'\n"),
+    "a declared handler's body": ("services/worker/src/worker/jobs.py", JOBS.replace("True", "1")),
+    "a script outside the workspace": ("infra/tool.py", "print('deploy')\n"),
+}
+# Edits that change what planning reads: a full run.
+CHANGED = {
+    "the handler made async": (
+        "services/api/src/api/main.py",
+        "async def handler(event, context):\n    return 1\n",
+    ),
+    "the handler's parameters": (
+        "services/api/src/api/main.py",
+        "def handler(event):\n    return 1\n",
+    ),
+    "a syntax error": ("services/api/src/api/main.py", "def handler(event, context:\n"),
+    "a second handler by convention": (
+        "services/common/log/src/common_log/__init__.py",
+        "def lambda_handler(event, context):\n    return 1\n",
+    ),
+    "the declared handler renamed": (
+        "services/worker/src/worker/jobs.py",
+        JOBS.replace("run", "go"),
+    ),
+    "the declared handler unparsable": ("services/worker/src/worker/jobs.py", "def run(:\n"),
+    "a CDK app that declares a function": ("infra/tool.py", CDK_APP),
+}
+
+
+def _declared_workspace(root: Path) -> Path:
+    seed_workspace(root)
+    (root / "template.yaml").write_text(TEMPLATE)
+    (root / "services/api/src/api/main.py").write_text(
+        "def handler(event, context):\n    return 1\n"
+    )
+    (root / "services/worker/src/worker/jobs.py").write_text(JOBS)
+    (root / "infra").mkdir()
+    (root / "infra/tool.py").write_text("print('build')\n")
+    _age(root)
+    return root
+
+
+def _outcome(root: Path) -> tuple[int, str, str] | str:
+    try:
+        return _run(root)
+    except UvbakeError as error:
+        return str(error)
+
+
+@pytest.mark.parametrize("edit", sorted(KEPT))
+def test_an_edit_planning_does_not_read_is_remembered(
+    tmp_path: Path, plans: list[Path], edit: str
+) -> None:
+    root = _declared_workspace(tmp_path / "ws")
+    assert _run(root)[0] == 0
+    rel, text = KEPT[edit]
+    _touch(root / rel, text)
+    remembered = _outcome(root)
+    assert len(plans) == 1, edit
+    memo.place(root).unlink()
+    assert remembered == _outcome(root)  # what a full run prints
+    assert len(plans) == 2
+
+
+@pytest.mark.parametrize("edit", sorted(CHANGED))
+def test_an_edit_planning_reads_runs_in_full(tmp_path: Path, plans: list[Path], edit: str) -> None:
+    root = _declared_workspace(tmp_path / "ws")
+    first = _run(root)
+    assert first[0] == 0
+    rel, text = CHANGED[edit]
+    _touch(root / rel, text)
+    after = _outcome(root)
+    assert len(plans) == 2, edit
+    assert after != first
+
+
+def test_a_file_edited_just_now_is_checked_by_its_content(
+    tmp_path: Path, plans: list[Path]
+) -> None:
     root = seed_workspace(tmp_path / "ws")  # every file written just now
     assert _run(root)[0] == 0
-    assert not memo.place(root).exists()
-    assert _run(root)[0] == 0 and len(plans) == 2
+    assert memo.place(root).exists()
+    assert _run(root)[0] == 0 and len(plans) == 1  # same contents: remembered
+    # an edit that keeps the size and the time (a coarse clock) is still seen
+    lock = root / "uv.lock"
+    st = os.stat(lock)
+    text = lock.read_text()
+    lock.write_text(text.replace("version = 1", "version = 2", 1))
+    assert lock.read_text() != text
+    os.utime(lock, ns=(st.st_atime_ns, st.st_mtime_ns))
+    _outcome(root)
+    assert len(plans) == 2
+    main = root / "services/api/src/api/main.py"
+    st = os.stat(main)
+    main.write_text(main.read_text().replace("handler", "handlex"))
+    os.utime(main, ns=(st.st_atime_ns, st.st_mtime_ns))
+    _outcome(root)
+    assert len(plans) == 3
 
 
 def test_a_cache_that_cannot_be_written_only_costs_time(
@@ -145,10 +288,11 @@ def test_a_broken_memory_is_ignored(tmp_path: Path, plans: list[Path]) -> None:
         '{"version": 1}',
         "[]",
         '{"version": 1, "key": 1, "outputs": [], "lines": 3}',
+        '{"version": 2, "itself": "x", "outputs": {}, "lines": [], "named": 1}',
     ):
         memo.place(root).write_text(text)
         assert _run(root)[0] == 0
-    assert len(plans) == 5
+    assert len(plans) == 6
 
 
 def test_the_walk_skips_only_folders_the_scan_skips() -> None:
@@ -162,3 +306,67 @@ def test_a_memory_that_cannot_take_its_place_leaves_no_temporary_file(tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["memory.json"]
     assert writer.remember(tmp_path / "other.json", "{}") is True
     assert (tmp_path / "other.json").read_text() == "{}"
+
+
+@pytest.mark.parametrize(
+    "path", ["app.py", "infra/stacks/api.py", "sst.config.py", "serverless.py", "Dockerfile.py"]
+)
+def test_only_the_python_readers_want_a_python_file(path: str) -> None:
+    """The memory reads an edited Python file with the Python readers alone."""
+    rel = PurePosixPath(path)
+    wanting = {
+        name
+        for name, reader in zip(declarations.READERS, declarations._readers(), strict=True)
+        if reader.wants(rel)
+    }
+    assert wanting <= set(declarations.PYTHON_READERS)
+    assert declarations.readers_for(rel) == declarations._readers(declarations.PYTHON_READERS)
+
+
+_SCRIPT = """\
+import sys
+from uvbake.cli import main
+sys.argv = ["uvbake", *sys.argv[1:]]
+code = main()
+print("typer imported" if "typer" in sys.modules else "typer not imported", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def _script(root: Path, cache: Path, *args: str) -> tuple[int, str, str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_remembered_generate_answers_before_the_app_is_loaded(tmp_path: Path) -> None:
+    root = seed_workspace(tmp_path / "ws")
+    _age(root)
+    cache = tmp_path / "cache"
+    first = _script(root, cache, "generate")
+    assert first[0] == 0 and "wrote docker-bake.hcl" in first[1]
+    assert first[2].endswith("typer imported\n")
+    again = _script(root, cache, "generate")
+    assert again[2].endswith("typer not imported\n")
+    assert _script(root, cache, "-q", "generate") == (0, "", "typer not imported\n")
+    assert _script(root, cache, "generate", "--quiet") == (0, "", "typer not imported\n")
+    # what the app prints for the same run
+    shutil.rmtree(cache)
+    _script(root, cache, "generate")
+    full = _script(root, cache, "--verbose", "generate")
+    assert full[2].endswith("typer imported\n")
+    assert again[:2] == full[:2] and again[1].startswith("unchanged docker-bake.hcl\n")
+
+
+def test_a_generate_outside_a_workspace_is_the_apps_error(tmp_path: Path) -> None:
+    code, out, err = _script(tmp_path, tmp_path / "cache", "generate")
+    assert (code, out) == (1, "")
+    assert err.startswith("uvbake: error: ") and err.endswith("typer imported\n")
+    assert len(err.splitlines()) == 2

@@ -12,7 +12,7 @@ from helpers import build_tree, uv_lock
 from uvbake.load import globs
 from uvbake.load.workspace import load
 from uvbake.plan import roles
-from uvbake.scan import scan
+from uvbake.scan.scanner import scan
 
 FOLDERS = (
     "services",

@@ -33,7 +33,7 @@ from uvbake.load.records import Index
 from uvbake.load.workspace import load
 from uvbake.names import BAKE_FILE
 from uvbake.plan.planner import plan
-from uvbake.scan import scan
+from uvbake.scan.scanner import scan
 from uvbake.uvlock.lock import git_packages, index_urls, local_packages
 
 BUILD = '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'

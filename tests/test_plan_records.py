@@ -12,9 +12,10 @@ from uvbake.errors import UvbakeError
 from uvbake.load import config
 from uvbake.load.records import Member, Workspace
 from uvbake.plan import handlers, packages, records, roles
-from uvbake.scan import Scan, bindings
+from uvbake.scan import bindings
 from uvbake.scan.declarations.model import Declared
 from uvbake.scan.declared import DeclaredFunction
+from uvbake.scan.scanner import Scan
 from uvbake.scan.tree import tree_of
 from uvbake.uvlock.lock import Lock
 

@@ -13,7 +13,7 @@ from uvbake.load.workspace import load
 from uvbake.plan.planner import plan
 from uvbake.plan.records import Plan
 from uvbake.render.files import render
-from uvbake.scan import scan
+from uvbake.scan.scanner import scan
 
 
 def load_warned(root: Path, *, console: Console | None = None) -> Workspace:

@@ -1,25 +1,11 @@
-"""The `uvbake` script: arguments in (global options anywhere, as uv's), the typer app
-(`cli.app`) run, usage errors as one line."""
+"""The `uvbake` script: arguments in (global options anywhere, as uv's), then the typer app
+(`cli.run`), except for the everyday loop's remembered `uvbake generate`."""
 
 from __future__ import annotations
 
-import importlib
 import sys
-from typing import Any
-
-import typer
-
-from uvbake.cli.app import app
-from uvbake.errors import USAGE, flushed, one_line, pipe_closed
-
-
-def _click_exceptions() -> Any:
-    """click's exceptions as typer raises them: its own copy of click from typer 0.26 on."""
-    try:
-        return importlib.import_module("typer._click.exceptions")
-    except ImportError:  # pragma: no cover - typer before 0.26
-        return importlib.import_module("click.exceptions")
-
+import time
+from pathlib import Path
 
 GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose"})
 GLOBAL_VALUES = frozenset({"--directory", "--project"})
@@ -46,39 +32,42 @@ def global_first(argv: list[str]) -> list[str]:
     return [*front, *rest]
 
 
+# `uvbake generate` as the everyday loop runs it (`uvbake generate && docker buildx bake`),
+# plain or quiet: when generate's memory holds, its lines are printed before typer is even
+# imported, which is most of what a remembered run costs. Any other command line, and a run
+# the memory does not answer, goes through the typer app.
+REMEMBERED = {("generate",): False, ("-q", "generate"): True, ("--quiet", "generate"): True}
+
+
+def remembered(argv: list[str]) -> int | None:
+    """The exit code of a remembered `uvbake generate`; None when the app must run it."""
+    quiet = REMEMBERED.get(tuple(argv))
+    if quiet is None:
+        return None
+    started_ns = time.time_ns()
+    from uvbake.commands.generate import replayed
+    from uvbake.console import Console
+    from uvbake.errors import UvbakeError, flushed, handled
+    from uvbake.load.rootfind import workspace_root
+
+    try:
+        root = workspace_root(Path.cwd())
+    except UvbakeError:
+        return None  # the app says it, as it says every error
+    with handled() as outcome:
+        if not replayed(root=root, console=Console(quiet=quiet), started_ns=started_ns):
+            return None
+    return flushed(outcome.code)
+
+
 def main() -> int:
     """The `uvbake` script: usage errors are one line and exit code 2, as uv's are; with no
     arguments it prints the help, with exit code 2 too. A reader that closes stdout early
     ends it quietly, with the code a shell gives a process SIGPIPE ended."""
-    exceptions = _click_exceptions()
-    try:
-        code = app(args=global_first(sys.argv[1:]), standalone_mode=False)
-    except exceptions.NoArgsIsHelpError as exc:
-        print(exc.format_message(), file=sys.stderr)
-        return USAGE
-    except exceptions.UsageError as exc:
-        where = exc.ctx.command_path if exc.ctx is not None else "uvbake"
-        problem = exc.format_message().rstrip(".")
-        print(
-            f"uvbake: error: {one_line(where, problem, f'see `{where} --help`')}", file=sys.stderr
-        )
-        return USAGE
-    except (getattr(exceptions, "Abort", typer.Abort), typer.Abort, KeyboardInterrupt):
-        print("uvbake: aborted", file=sys.stderr)
-        return 130
-    except SystemExit as exc:  # rich ends help text on a closed pipe this way
-        if _stdout_closed():
-            return pipe_closed()
-        return exc.code if isinstance(exc.code, int) else 1
-    return flushed(code if isinstance(code, int) else 0)
+    argv = global_first(sys.argv[1:])
+    code = remembered(argv)
+    if code is not None:
+        return code
+    from uvbake.cli.run import run
 
-
-def _stdout_closed() -> bool:
-    """Whether the reader of stdout is gone (a write there fails with a broken pipe)."""
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        return True
-    except (OSError, ValueError):
-        return False
-    return False
+    return run(argv)

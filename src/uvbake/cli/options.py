@@ -4,7 +4,6 @@ console, the one place its errors become an exit code."""
 from __future__ import annotations
 
 import enum
-import os
 import sys
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import typer
 from uvbake import __version__
 from uvbake.console import Console
 from uvbake.errors import Outcome, handled
-from uvbake.load.rootfind import find_root
+from uvbake.load.rootfind import workspace_root
 
 RootOption = Annotated[
     Path | None,
@@ -92,10 +91,7 @@ def root_of(ctx: typer.Context, root: Path | None) -> Path:
     """--root as given, else the workspace found from --project or the current folder."""
     if root is not None:
         return root
-    start = global_options(ctx).project or Path.cwd()
-    found = find_root(start)
-    here = Path.cwd().resolve()
-    return Path(os.path.relpath(found, here)) if found.is_relative_to(here) else found
+    return workspace_root(global_options(ctx).project or Path.cwd())
 
 
 def json_flag(deprecated_json: bool) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from uvbake import writer
@@ -10,17 +11,27 @@ from uvbake.commands.files import stale, text_of, write_or_check
 from uvbake.console import Console, Recording
 
 
+def replayed(*, root: Path, console: Console, started_ns: int) -> bool:
+    """Whether the memory of the last run (commands.memo) answers a run that started at
+    `started_ns`: then its lines are printed again, and nothing is written but the memory."""
+    found = memo.recall(root, started_ns=started_ns)
+    if found is None:
+        return False
+    for said in found.memo.lines:
+        (console.warn if said.kind == "warn" else console.note)(said.text)
+    if found.renewed is not None:
+        writer.remember(memo.place(root), memo.dumps(found.renewed))
+    return True
+
+
 def run(
     *, root: Path, check: bool, stdout: bool, force: bool = False, console: Console | None = None
 ) -> int:
     console = console or Console()
+    started_ns = time.time_ns()
     writing = not check and not stdout
-    if writing:
-        found = memo.recall(root)
-        if found is not None:
-            for said in found.lines:
-                (console.warn if said.kind == "warn" else console.note)(said.text)
-            return 0
+    if writing and replayed(root=root, console=console, started_ns=started_ns):
+        return 0
     # Loading, planning and rendering are imported only now: a remembered run needs none.
     from uvbake import api
     from uvbake.report.dropped import dropped
@@ -67,13 +78,15 @@ def run(
                 for line in summary(the_plan, previous_bake_file=files[bake_file])
             ),
         )
-        _remember(root, files, again)
+        from uvbake.scan.facts import recorded
+
+        kept = memo.made(
+            root,
+            outputs=files,
+            lines=again,
+            named=the_plan.scanned.named,
+            facts=recorded(the_plan.scanned, root=root),
+            started_ns=started_ns,
+        )
+        writer.remember(memo.place(root), memo.dumps(kept))
     return code
-
-
-def _remember(root: Path, files: dict[str, str], lines: tuple[memo.Line, ...]) -> None:
-    key = memo.digest(root, outputs=sorted(files))
-    if key is None:
-        return
-    outputs = {name: memo.text_digest(text) for name, text in files.items()}
-    writer.remember(memo.place(root), memo.dumps(memo.Memo(key=key, outputs=outputs, lines=lines)))

@@ -1,16 +1,23 @@
-"""What `uvbake generate` remembers of its last full run: a digest of every file and folder of
-the checkout, of uvbake itself and of the day, the digest of each file it generated, and the
-lines a run would print now. When the digest is the same and the generated files are still
-those, nothing a run reads has changed and the files are what it would write: the next run
-prints the lines again without loading the workspace, so the no-op of the everyday loop
-(`uvbake generate && docker buildx bake`) costs about as much as starting uvbake.
+"""What `uvbake generate` remembers of its last full run: every folder and file of the checkout
+(with its size and modification time), what the scan took from each Python file
+(`scan.facts`), the digest of uvbake itself and of the day, the digest of each file it
+generated, and the lines a run would print now.
+
+A later run walks the checkout again. When the same folders and files are there, the generated
+files are still those, and every file that changed is a Python file whose facts are the same
+(an edit inside a function, a comment, a new constant), the plan would be the same: the run
+prints the lines again without loading the workspace, so the everyday loop (`uvbake generate
+&& docker buildx bake`) costs about as much as starting uvbake, after a code edit too. Any
+other change (a file added or removed, a pyproject, uv.lock, a declaration, a handler's
+signature) runs in full.
 
 The walk covers the repository's top (declarations are read from there) and skips fewer
-folders than the scan does, so every file the scan reads is in it; a change anywhere else
-only costs a full run. A file modified within RACY_NS of the walk is not trusted (a file
-system may keep coarse times, so a later edit could leave the same time and size): then
-nothing is remembered. The memory is a JSON file in the user's cache folder, one per
-workspace root; a memory that cannot be read or written only costs a full run.
+folders than the scan does, so every file the scan reads is in it. A file modified within
+RACY_NS of the run's start is not trusted by its time (a file system may keep coarse times, so
+a later edit could leave the same time and size): it is checked again by its content (its
+facts, for a Python file) at every run until it is older. The memory is a JSON file in the
+user's cache folder, one per workspace root; a memory that cannot be read or written only
+costs a full run.
 """
 
 from __future__ import annotations
@@ -19,11 +26,11 @@ import hashlib
 import json
 import os
 import sys
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import uvbake
 from uvbake import git
@@ -46,7 +53,10 @@ SKIP = frozenset(
     }
 )
 RACY_NS = 2_000_000_000
-VERSION = 1
+RACY = -1  # the time recorded for a file too new to be trusted by its time
+VERSION = 2
+# What the scan took from a Python file (scan.facts.Fact, a tuple): (module, forced, declares).
+FactTuple = tuple[str | None, bool, bool]
 
 
 @dataclass(frozen=True)
@@ -58,20 +68,35 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Walk:
+    """The checkout as the memory sees it: folders, and files with (size, mtime in ns), each
+    relative to the checkout's top; the generated files are left out."""
+
+    folders: tuple[str, ...]
+    files: Mapping[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
 class Memo:
-    key: str
+    itself: str  # uvbake, the day and the root
     outputs: Mapping[str, str]  # generated file -> sha256 of its text
     lines: tuple[Line, ...]
+    named: frozenset[str]  # the function names the scan looked for (scan.Scan.named)
+    walk: Walk
+    facts: Mapping[str, FactTuple]  # Python files, by path from the top
+    sums: Mapping[str, str]  # other files too new to trust by time -> sha256 of their bytes
 
 
-def _entries(top: Path, *, skip: frozenset[str], outputs: frozenset[Path]) -> Iterator[str]:
-    """A line per folder and file under `top` (the generated files left out: their text is
-    checked instead), with its size and modification time."""
-    for folder, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d not in skip)
+def _walk(top: Path, *, outputs: frozenset[Path]) -> Walk:
+    folders: list[str] = []
+    files: dict[str, tuple[int, int]] = {}
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP)
         here = Path(folder)
-        yield f"d {here.relative_to(top).as_posix()}"
-        for name in sorted(files):
+        rel = here.relative_to(top).as_posix()
+        folders.append(rel)
+        prefix = "" if rel == "." else f"{rel}/"
+        for name in names:
             path = here / name
             if path in outputs:
                 continue
@@ -79,37 +104,33 @@ def _entries(top: Path, *, skip: frozenset[str], outputs: frozenset[Path]) -> It
                 st = os.lstat(path)
             except OSError:
                 continue
-            yield f"f {path.relative_to(top).as_posix()} {st.st_size} {st.st_mtime_ns}"
+            files[prefix + name] = (st.st_size, st.st_mtime_ns)
+    return Walk(folders=tuple(folders), files=files)
 
 
-def _uvbake_itself() -> Iterator[str]:
-    """uvbake's version and its own files (an editable install changes without a version)."""
+def _uvbake_itself(root: Path, today: date | None) -> str:
+    """uvbake's version and its own files (an editable install changes without a version),
+    the Python running it, the day and the root."""
     package = Path(uvbake.__file__).parent
-    yield f"uvbake {uvbake.__version__} {sys.version}"
+    h = hashlib.sha256(f"{VERSION} {uvbake.__version__} {sys.version} {root}\n".encode())
+    h.update(f"{today or date.today()}\n".encode())
     for folder, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
             st = os.lstat(os.path.join(folder, name))
-            yield f"{folder}/{name} {st.st_size} {st.st_mtime_ns}"
-
-
-def digest(root: Path, *, outputs: Sequence[str], today: date | None = None) -> str | None:
-    """The digest of everything a run of `generate` in `root` reads; None when a file was
-    modified too recently to trust its time."""
-    root = root.resolve()
-    top = git.checkout_top(root)
-    skipped = frozenset(root / name for name in outputs)
-    newest = time.time_ns() - RACY_NS
-    h = hashlib.sha256(f"memo {VERSION} {root} {today or date.today()}\n".encode())
-    for line in (*_uvbake_itself(), *_entries(top, skip=SKIP, outputs=skipped)):
-        if line.startswith("f ") and int(line.rsplit(" ", 1)[1]) > newest:
-            return None
-        h.update(line.encode() + b"\n")
+            h.update(f"{folder}/{name} {st.st_size} {st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
 def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def place(root: Path) -> Path:
@@ -118,33 +139,149 @@ def place(root: Path) -> Path:
     return cache_folder("generate") / f"{name}.json"
 
 
+def made(
+    root: Path,
+    *,
+    outputs: Mapping[str, str],
+    lines: tuple[Line, ...],
+    named: frozenset[str],
+    facts: Mapping[str, FactTuple],
+    started_ns: int,
+    today: date | None = None,
+) -> Memo:
+    """The memory of a run that started at `started_ns` and generated `outputs` (their
+    texts), with the scan's `facts` and `named`."""
+    root = root.resolve()
+    top = git.checkout_top(root)
+    walk = _walk(top, outputs=frozenset(root / name for name in outputs))
+    # every Python file has a fact: one the scan does not read may still become a declaration
+    every: dict[str, FactTuple] = {
+        rel: (None, False, False) for rel in walk.files if rel.endswith(".py")
+    }
+    memo = Memo(
+        itself=_uvbake_itself(root, today),
+        outputs={name: text_digest(text) for name, text in outputs.items()},
+        lines=lines,
+        named=named,
+        walk=walk,
+        facts={**every, **facts},
+        sums={},
+    )
+    return _trusted(memo, top=top, walk=walk, started_ns=started_ns)
+
+
+def _trusted(memo: Memo, *, top: Path, walk: Walk, started_ns: int) -> Memo:
+    """`memo` holding `walk`, each file too new to trust by its time recorded as RACY (with
+    the digest of its bytes, when it is not a Python file)."""
+    newest = started_ns - RACY_NS
+    files: dict[str, tuple[int, int]] = {}
+    sums: dict[str, str] = {}
+    for rel, (size, mtime) in walk.files.items():
+        if mtime <= newest:
+            files[rel] = (size, mtime)
+            continue
+        files[rel] = (size, RACY)
+        if rel not in memo.facts:
+            digest = _file_digest(top / rel)
+            if digest is not None:
+                sums[rel] = digest
+    return replace(memo, walk=Walk(folders=walk.folders, files=files), sums=sums)
+
+
 def dumps(memo: Memo) -> str:
     return json.dumps(
         {
             "version": VERSION,
-            "key": memo.key,
+            "itself": memo.itself,
             "outputs": dict(memo.outputs),
             "lines": [[line.kind, line.text] for line in memo.lines],
-        }
+            "named": sorted(memo.named),
+            "folders": list(memo.walk.folders),
+            "files": {rel: list(st) for rel, st in memo.walk.files.items()},
+            "facts": {rel: list(fact) for rel, fact in sorted(memo.facts.items())},
+            "sums": dict(memo.sums),
+        },
+        separators=(",", ":"),
     )
 
 
-def recall(root: Path) -> Memo | None:
-    """The memory of `root`, when it holds and its generated files are unchanged; else None."""
+def loads(text: str) -> Memo | None:
+    """The memory a text holds; None when it is not one of this version."""
     try:
-        data = json.loads(place(root).read_text(encoding="utf-8"))
+        data: Any = json.loads(text)
         if data.get("version") != VERSION:
             return None
-        memo = Memo(
-            key=str(data["key"]),
+        return Memo(
+            itself=str(data["itself"]),
             outputs={str(k): str(v) for k, v in data["outputs"].items()},
             lines=tuple(Line(kind=str(k), text=str(t)) for k, t in data["lines"]),
+            named=frozenset(str(n) for n in data["named"]),
+            walk=Walk(
+                folders=tuple(str(f) for f in data["folders"]),
+                files={str(k): (int(s), int(t)) for k, (s, t) in data["files"].items()},
+            ),
+            facts={
+                str(k): (None if m is None else str(m), bool(f), bool(d))
+                for k, (m, f, d) in data["facts"].items()
+            },
+            sums={str(k): str(v) for k, v in data["sums"].items()},
         )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """A memory that holds, and the memory to keep now (`renewed`: the same memory with the
+    files' new times; None when nothing changed)."""
+
+    memo: Memo
+    renewed: Memo | None
+
+
+def _changed(memo: Memo, walk: Walk) -> Iterator[str]:
+    for rel, st in walk.files.items():
+        if memo.walk.files.get(rel) != st:
+            yield rel
+
+
+def _same(rel: str, *, memo: Memo, top: Path, root: Path) -> bool:
+    """Whether the changed file `rel` still gives the run what it gave it."""
+    if rel in memo.sums:
+        return _file_digest(top / rel) == memo.sums[rel]
+    recorded = memo.facts.get(rel)
+    if recorded is None:
+        return False
+    # the scan is imported only now: a run where no Python file changed needs none of it
+    from uvbake.scan.facts import Fact, current
+
+    was = Fact(*recorded)
+    if was.declares:
+        return False
+    return current(top, rel, root=root, was=was, named=memo.named) == was
+
+
+def recall(root: Path, *, started_ns: int) -> Recalled | None:
+    """The memory of `root`, when it holds and its generated files are unchanged; else None."""
+    root = root.resolve()
+    try:
+        memo = loads(place(root).read_text(encoding="utf-8"))
+        if memo is None:
+            return None
         for name, expected in memo.outputs.items():
             if text_digest((root / name).read_text(encoding="utf-8")) != expected:
                 return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except OSError:
         return None
-    if digest(root, outputs=list(memo.outputs)) != memo.key:
+    if _uvbake_itself(root, None) != memo.itself:
         return None
-    return memo
+    top = git.checkout_top(root)
+    walk = _walk(top, outputs=frozenset(root / name for name in memo.outputs))
+    if walk.folders != memo.walk.folders or walk.files.keys() != memo.walk.files.keys():
+        return None
+    changed = list(_changed(memo, walk))
+    if not all(_same(rel, memo=memo, top=top, root=root) for rel in changed):
+        return None
+    if not changed:
+        return Recalled(memo=memo, renewed=None)
+    return Recalled(memo=memo, renewed=_trusted(memo, top=top, walk=walk, started_ns=started_ns))

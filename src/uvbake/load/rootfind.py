@@ -4,6 +4,7 @@ pyproject.toml), then the nearest folder at or above it whose pyproject.toml has
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,11 @@ def enclosing(folder: Path) -> tuple[Path, bool] | None:
     if root == folder or not (root / "pyproject.toml").is_file():
         return None
     return root, (folder / "pyproject.toml").is_file()
+
+
+def workspace_root(start: Path) -> Path:
+    """The workspace found from `start`, as uv finds it: relative to the current folder when
+    it is inside it."""
+    found = find_root(start)
+    here = Path.cwd().resolve()
+    return Path(os.path.relpath(found, here)) if found.is_relative_to(here) else found

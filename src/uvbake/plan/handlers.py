@@ -11,7 +11,6 @@ named main, index, app, handler or lambda_function, else in any module the membe
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -27,8 +26,7 @@ from uvbake.scan.declared import DeclaredFunction
 from uvbake.scan.tree import Tree
 
 MODULES = ("main", "index", "app", "handler", "lambda_function")
-FUNCTIONS = ("handler", "lambda_handler")
-_DEF = re.compile(rb"^(?:async +)?def +(?:handler|lambda_handler) *\(", re.M)
+FUNCTIONS = bindings.CONVENTIONAL
 
 
 class NoHandler(UvbakeError):

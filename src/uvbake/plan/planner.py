@@ -20,8 +20,8 @@ from uvbake.plan.records import (
     inside,
 )
 from uvbake.plan.wheels import Target
-from uvbake.scan import Scan
 from uvbake.scan.declared import DeclaredFunction
+from uvbake.scan.scanner import Scan
 from uvbake.scan.tree import Tree
 from uvbake.uvlock.closure import runtime_closure, split_packages
 from uvbake.uvlock.lock import LockedPackage, SourceKind, git_packages, local_packages

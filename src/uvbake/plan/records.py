@@ -13,7 +13,7 @@ from uvbake.plan import basecopies
 from uvbake.plan.layers import Layer
 from uvbake.plan.packages import AppSource
 from uvbake.plan.wheels import Pin, Target
-from uvbake.scan import Scan
+from uvbake.scan.scanner import Scan
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from uvbake.load import globs
 from uvbake.load.records import Member, Workspace
 from uvbake.plan import handlers
 from uvbake.plan.records import Role
-from uvbake.scan import Scan
+from uvbake.scan.scanner import Scan
 
 CONVENTIONS = (
     f"def {' or '.join(handlers.FUNCTIONS)}(event, context) in a module named "

@@ -11,7 +11,7 @@ not handlers.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,8 @@ CLASS = "class"
 DATA = "data"
 SIGNATURE = "signature"
 HANDLER_KINDS = frozenset({FUNCTION, CALLABLE})
+# The names a handler has by convention.
+CONVENTIONAL = ("handler", "lambda_handler")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,16 @@ class Parsed:
         """The last top-level binding of `name` (what the module leaves it bound to)."""
         found = [b for b in self.bindings if b.name == name]
         return found[-1] if found else None
+
+    def facts(self, names: Iterable[str]) -> tuple[object, ...]:
+        """All that planning can learn from this module when it asks for `names`: whether it
+        parses (and where it does not), and what each name is bound to. A handler's line is
+        left out: only a refusal shows a line."""
+        bound = []
+        for name in sorted(set(names)):
+            b = self.binding(name)
+            bound.append(None if b is None else (name, b.kind, b.params, b.is_handler or b.line))
+        return (self.error, self.line, tuple(bound))
 
 
 def parse(root: Path, rel: str) -> Parsed:

@@ -28,6 +28,8 @@ class DeclaredFunction:
     code_root: str | None
     binding: bindings.Binding | None = None
     problem: str | None = None
+    # The handler's module, which was parsed to check the handler (relative to the root).
+    module_file: str | None = None
 
 
 def target_name(name: str) -> str:
@@ -135,6 +137,7 @@ def _check_handler(base: DeclaredFunction, *, code_root: str, at: _Where) -> Dec
         return replace(
             base, code_root=code_root, problem=f"handler module '{module}' is not in {code_root}"
         )
+    base = replace(base, module_file=file)
     parsed = bindings.parse(at.root, file)
     if parsed.error is not None:
         problem = f"{file}:{parsed.line}: does not parse ({parsed.error})"

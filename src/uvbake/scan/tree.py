@@ -36,7 +36,10 @@ SKIP = frozenset(
     }
 )
 # A module is parsed when it may hold a handler: a top-level def named like one.
-_HANDLER_DEF = re.compile(rb"^(?:async +)?def +(?:handler|lambda_handler) *\(", re.M)
+_HANDLER_DEF = re.compile(
+    rb"^(?:async +)?def +(?:" + rb"|".join(n.encode() for n in bindings.CONVENTIONAL) + rb") *\(",
+    re.M,
+)
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,32 @@ def _walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
         yield rel, dirs, names
 
 
+def mentions(explicit: Iterable[str]) -> re.Pattern[bytes] | None:
+    """A pattern that finds any of the function names `explicit` in a module's source."""
+    wanted = [re.escape(n.encode()) for n in sorted(set(explicit)) if n.isidentifier()]
+    return re.compile(rb"\b(?:" + rb"|".join(wanted) + rb")\b") if wanted else None
+
+
+def read_module(
+    path: str, source: bytes, *, mentioned: re.Pattern[bytes] | None
+) -> tuple[bool, bindings.Parsed | None]:
+    """Whether the module `path` may hold a handler by the conventions, and its bindings when
+    it is parsed: when it may, when it is named main.py, or when it mentions a name that
+    `mentioned` finds."""
+    like = _HANDLER_DEF.search(source) is not None
+    named = posixpath.basename(path) == "main.py"
+    if like or named or (mentioned is not None and mentioned.search(source)):
+        return like, bindings.parse_source(source, rel=path)
+    return like, None
+
+
 def read_tree(root: Path, *, explicit: Iterable[str] = ()) -> Tree:
     """The tree below `root`. Modules are parsed when they may hold a handler by the
     conventions, are named main.py, or mention a name in `explicit` (the functions that
     configured or declared handlers name)."""
     files: set[str] = set()
     children: dict[str, tuple[str, ...]] = {}
-    wanted = [re.escape(n.encode()) for n in sorted(set(explicit)) if n.isidentifier()]
-    mentions = re.compile(rb"\b(?:" + rb"|".join(wanted) + rb")\b") if wanted else None
+    mentioned = mentions(explicit)
     parsed: dict[str, bindings.Parsed] = {}
     handler_like: set[str] = set()
     for rel, dirs, names in _walk(root):
@@ -125,10 +146,9 @@ def read_tree(root: Path, *, explicit: Iterable[str] = ()) -> Tree:
                 source = (root / path).read_bytes()
             except OSError:
                 continue
-            like = _HANDLER_DEF.search(source) is not None
-            named = name == "main.py"
-            if like or named or (mentions is not None and mentions.search(source)):
-                parsed[path] = bindings.parse_source(source, rel=path)
+            like, module = read_module(path, source, mentioned=mentioned)
+            if module is not None:
+                parsed[path] = module
             if like:
                 handler_like.add(path)
     return Tree(
