@@ -202,13 +202,13 @@ def test_libs_stage_builds_packaged_members_and_copies_virtual_ones(tmp_path: Pa
         "FROM uvbake.builder-native AS uvbake.lib-acme-text\n"
         + note
         + f"COPY libs/text/src/acme {OUT}/acme\n"
-        f"RUN python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
+        f"RUN --network=none python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
     )
     assert stage(dockerfile, "uvbake.lib-acme-ledger") == (
         "FROM uvbake.builder-native AS uvbake.lib-acme-ledger\n"
         + note
         + f"COPY teams/payments/lambdas/ledger/src/acme {OUT}/acme\n"
-        f"RUN python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
+        f"RUN --network=none python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
     )
     assert re.findall(r"--from=(\S+)", stage(dockerfile, "svc-notify")) == [
         "uvbake.layer-1",
@@ -226,7 +226,7 @@ def test_root_project_ships_only_its_import_package(tmp_path: Path) -> None:
     root = stage(files[DOCKERFILE], "uvbake.lib-acme-platform")
     assert root.splitlines()[-2:] == [
         f"COPY src/acme_platform {OUT}/acme_platform",
-        f"RUN python3 /usr/local/bin/uvbake-finish --strict {OUT}",
+        f"RUN --network=none python3 /usr/local/bin/uvbake-finish --strict {OUT}",
     ]
     assert "source=.," not in files[DOCKERFILE]
     assert stage(files[DOCKERFILE], "svc-acme-billing.app") == (
@@ -236,7 +236,7 @@ def test_root_project_ships_only_its_import_package(tmp_path: Path) -> None:
         "COPY --from=uvbake.lib-acme-text /uvbake/out/ /uvbake/out/\n"
         "COPY services/billing-api/src/acme_billing /uvbake/out/var/task/acme_billing\n"
         "COPY services/billing-api/src/billing_rules /uvbake/out/var/task/billing_rules\n"
-        "RUN python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task\n"
+        "RUN --network=none python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task\n"
     )
 
 
@@ -248,7 +248,7 @@ def test_virtual_service_on_a_deep_path(tmp_path: Path) -> None:
         "COPY --from=uvbake.lib-acme-common /uvbake/out/ /uvbake/out/\n"
         "COPY --from=uvbake.lib-acme-text /uvbake/out/ /uvbake/out/\n"
         "COPY teams/payments/lambdas/ledger/src/acme /uvbake/out/var/task/acme\n"
-        "RUN python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task\n"
+        "RUN --network=none python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task\n"
     )
     assert stage(dockerfile, "svc-acme-ledger") == (
         "FROM ${BASE_IMAGE} AS svc-acme-ledger\n"
@@ -363,7 +363,7 @@ def test_virtual_library_flat_namespace_layout(tmp_path: Path) -> None:
         "# Not built (a virtual member or the workspace root project): its import packages "
         "are copied\n# as source; its third-party dependencies are in the services' layers.\n"
         f"COPY services/common/log/acme {OUT}/acme\n"
-        f"RUN python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
+        f"RUN --network=none python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
     )
 
 
