@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from helpers import seed_workspace
-from uvbake import api, writer
+from uvbake import api, cli, writer
 from uvbake.commands import generate, memo
 from uvbake.console import Console
 from uvbake.errors import UvbakeError
@@ -357,6 +357,11 @@ def test_a_remembered_generate_answers_before_the_app_is_loaded(tmp_path: Path) 
     assert again[2].endswith("typer not imported\n")
     assert _script(root, cache, "-q", "generate") == (0, "", "typer not imported\n")
     assert _script(root, cache, "generate", "--quiet") == (0, "", "typer not imported\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    by_root = _script(elsewhere, cache, "generate", "--root", str(root))
+    assert by_root[2].endswith("typer not imported\n")
+    assert by_root[1] == again[1]
     # what the app prints for the same run
     shutil.rmtree(cache)
     _script(root, cache, "generate")
@@ -370,3 +375,27 @@ def test_a_generate_outside_a_workspace_is_the_apps_error(tmp_path: Path) -> Non
     assert (code, out) == (1, "")
     assert err.startswith("uvbake: error: ") and err.endswith("typer imported\n")
     assert len(err.splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "plain"),
+    [
+        (["generate"], (False, None)),
+        (["-q", "generate"], (True, None)),
+        (["--quiet", "generate", "--root", "ws"], (True, "ws")),
+        (["generate", "--root=ws"], (False, "ws")),
+        (["generate", "--root"], None),
+        (["generate", "--root="], None),
+        (["generate", "--root", "--check"], None),
+        (["generate", "--check"], None),
+        (["generate", "--stdout"], None),
+        (["-v", "generate"], None),
+        (["--directory", "x", "generate"], None),
+        (["list"], None),
+        ([], None),
+    ],
+)
+def test_which_command_lines_the_memory_may_answer(
+    argv: list[str], plain: tuple[bool, str | None] | None
+) -> None:
+    assert cli._plain_generate(cli.global_first(argv)) == plain

@@ -204,7 +204,8 @@ def bake(
     steps executed on the target platform, Dockerfile steps solved)."""
     start = time.perf_counter()
     if pipeline == "uvbake":
-        _run([sys.executable, "-m", "uvbake", "generate", "--root", str(root)], env=GENERATE_ENV)
+        # as the README's loop runs it: `uvbake generate` in the workspace
+        _run([sys.executable, "-m", "uvbake", "generate"], cwd=root, env=GENERATE_ENV)
         files = ["-f", "docker-bake.hcl"]
     else:
         files = ["-f", "seed.docker-bake.hcl"]

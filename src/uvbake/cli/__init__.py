@@ -33,17 +33,33 @@ def global_first(argv: list[str]) -> list[str]:
 
 
 # `uvbake generate` as the everyday loop runs it (`uvbake generate && docker buildx bake`),
-# plain or quiet: when generate's memory holds, its lines are printed before typer is even
-# imported, which is most of what a remembered run costs. Any other command line, and a run
-# the memory does not answer, goes through the typer app.
-REMEMBERED = {("generate",): False, ("-q", "generate"): True, ("--quiet", "generate"): True}
+# plain or quiet, with or without --root: when generate's memory holds, its lines are printed
+# before typer is even imported, which is most of what a remembered run costs. Any other
+# command line, and a run the memory does not answer, goes through the typer app.
+QUIET = {("generate",): False, ("-q", "generate"): True, ("--quiet", "generate"): True}
+
+
+def _plain_generate(argv: list[str]) -> tuple[bool, str | None] | None:
+    """(quiet, --root) of a plain `uvbake generate` command line; None for any other."""
+    for head in QUIET:
+        rest = argv[len(head) :]
+        if tuple(argv[: len(head)]) != head:
+            continue
+        if not rest:
+            return QUIET[head], None
+        if len(rest) == 2 and rest[0] == "--root" and not rest[1].startswith("-"):
+            return QUIET[head], rest[1]
+        if len(rest) == 1 and rest[0].startswith("--root=") and rest[0] != "--root=":
+            return QUIET[head], rest[0].removeprefix("--root=")
+    return None
 
 
 def remembered(argv: list[str]) -> int | None:
     """The exit code of a remembered `uvbake generate`; None when the app must run it."""
-    quiet = REMEMBERED.get(tuple(argv))
-    if quiet is None:
+    plain = _plain_generate(argv)
+    if plain is None:
         return None
+    quiet, given = plain
     started_ns = time.time_ns()
     from uvbake.commands.generate import replayed
     from uvbake.console import Console
@@ -51,7 +67,7 @@ def remembered(argv: list[str]) -> int | None:
     from uvbake.load.rootfind import workspace_root
 
     try:
-        root = workspace_root(Path.cwd())
+        root = Path(given) if given is not None else workspace_root(Path.cwd())
     except UvbakeError:
         return None  # the app says it, as it says every error
     with handled() as outcome:
