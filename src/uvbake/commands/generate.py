@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from uvbake import writer
 from uvbake.commands import memo
-from uvbake.commands.files import stale, text_of, write_or_check
 from uvbake.console import Console, Recording
 
 
@@ -20,6 +18,8 @@ def replayed(*, root: Path, console: Console, started_ns: int) -> bool:
     for said in found.memo.lines:
         (console.warn if said.kind == "warn" else console.note)(said.text)
     if found.renewed is not None:
+        from uvbake import writer
+
         writer.remember(memo.place(root), memo.dumps(found.renewed))
     return True
 
@@ -32,8 +32,10 @@ def run(
     writing = not check and not stdout
     if writing and replayed(root=root, console=console, started_ns=started_ns):
         return 0
-    # Loading, planning and rendering are imported only now: a remembered run needs none.
-    from uvbake import api
+    # Loading, planning, rendering and writing are imported only now: a remembered run needs
+    # none of them.
+    from uvbake import api, writer
+    from uvbake.commands.files import stale, text_of, write_or_check
     from uvbake.report.dropped import dropped
 
     recording = Recording(
