@@ -399,3 +399,26 @@ def test_which_command_lines_the_memory_may_answer(
     argv: list[str], plain: tuple[bool, str | None] | None
 ) -> None:
     assert cli._plain_generate(cli.global_first(argv)) == plain
+
+
+def test_a_file_edited_while_a_run_plans_is_checked_again(
+    tmp_path: Path, plans: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = seed_workspace(tmp_path / "ws")
+    _age(root)
+    lock = root / "uv.lock"
+    counted = api.generated_files  # the `plans` fixture's counter
+
+    def edited_meanwhile(where: Path, **kwargs: object) -> object:
+        found = counted(where, **kwargs)
+        lock.write_text(lock.read_text() + "\n")  # after the run read it
+        return found
+
+    monkeypatch.setattr(api, "generated_files", edited_meanwhile)
+    assert _run(root)[0] == 0
+    kept = memo.loads(memo.place(root).read_text())
+    assert kept is not None
+    assert kept.walk.files["uv.lock"][1] == memo.RACY and "uv.lock" not in kept.sums
+    monkeypatch.setattr(api, "generated_files", counted)
+    assert _run(root)[0] == 0
+    assert len(plans) == 2  # the lock on disk is not the one the first run planned from

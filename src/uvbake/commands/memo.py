@@ -171,8 +171,9 @@ def made(
 
 
 def _trusted(memo: Memo, *, top: Path, walk: Walk, started_ns: int) -> Memo:
-    """`memo` holding `walk`, each file too new to trust by its time recorded as RACY (with
-    the digest of its bytes, when it is not a Python file)."""
+    """`memo` holding `walk`, each file too new to trust by its time recorded as RACY, with
+    the digest of its bytes when it is not a Python file (whose facts are what the run read)
+    and was not modified after the run started (the run may have read it before that)."""
     newest = started_ns - RACY_NS
     files: dict[str, tuple[int, int]] = {}
     sums: dict[str, str] = {}
@@ -181,7 +182,7 @@ def _trusted(memo: Memo, *, top: Path, walk: Walk, started_ns: int) -> Memo:
             files[rel] = (size, mtime)
             continue
         files[rel] = (size, RACY)
-        if rel not in memo.facts:
+        if rel not in memo.facts and mtime < started_ns:
             digest = _file_digest(top / rel)
             if digest is not None:
                 sums[rel] = digest
