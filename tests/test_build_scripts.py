@@ -129,11 +129,94 @@ def test_finish_pure_stops_at_native_code(tmp_path: Path) -> None:
     assert os.lstat(out / SITE / "fast/__init__.py").st_mtime != EPOCH
 
 
+def test_finish_copies_code_and_library_output_in_as_a_copy_would(tmp_path: Path) -> None:
+    """What the app stage bind-mounts: a library stage's /uvbake/out (site-packages and a
+    module in /var/task), a service's package with a link and a mode of its own, and a
+    single-module service file; copied in order, then compiled and dated."""
+    lib = build_tree(
+        tmp_path / "lib",
+        {f"{SITE}/shared/__init__.py": "", "var/task/shared_conf.py": "LEVEL = 'lib'\n"},
+    )
+    pkg = build_tree(
+        tmp_path / "code/orders",
+        {
+            "__init__.py": "",
+            "main.py": "def handler(e, c):\n    return 1\n",
+            "run.sh": "#!/bin/sh\n",
+        },
+    )
+    os.chmod(pkg / "run.sh", 0o755)
+    os.symlink("main.py", pkg / "entry.py")
+    single = build_tree(tmp_path / "code", {"app.py": "X = 1\n"}) / "app.py"
+    out = tmp_path / "out"
+    done = finish(
+        "--strict",
+        "--root",
+        str(out),
+        *("--copy", str(lib), str(out)),
+        *("--copy", str(pkg), str(out / "var/task/orders")),
+        *("--copy", str(single), str(out / "var/task/app.py")),
+        str(out / "var/task"),
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert tree(out) == [
+        "var/",
+        "var/lang/",
+        "var/lang/lib/",
+        "var/lang/lib/python3.13/",
+        f"{SITE}/",
+        f"{SITE}/shared/",
+        f"{SITE}/shared/__init__.py",
+        "var/task/",
+        "var/task/__pycache__/",
+        f"var/task/__pycache__/app.{TAG}.pyc",
+        f"var/task/__pycache__/shared_conf.{TAG}.pyc",
+        "var/task/app.py",
+        "var/task/orders/",
+        "var/task/orders/__init__.py",
+        "var/task/orders/__pycache__/",
+        f"var/task/orders/__pycache__/__init__.{TAG}.pyc",
+        f"var/task/orders/__pycache__/entry.{TAG}.pyc",
+        f"var/task/orders/__pycache__/main.{TAG}.pyc",
+        "var/task/orders/entry.py",
+        "var/task/orders/main.py",
+        "var/task/orders/run.sh",
+        "var/task/shared_conf.py",
+    ]
+    task = out / "var/task"
+    assert os.readlink(task / "orders/entry.py") == "main.py"
+    assert (task / "orders/run.sh").stat().st_mode & 0o777 == 0o755
+    assert (task / "orders/main.py").read_bytes() == (pkg / "main.py").read_bytes()
+    assert (task / "app.py").read_text(encoding="utf-8") == "X = 1\n"
+    assert {p: os.lstat(out / p).st_mtime for p in tree(out)} == {p: EPOCH for p in tree(out)}
+    # the sources are only read
+    assert os.lstat(pkg / "main.py").st_mtime != EPOCH
+
+
+def test_finish_copy_replaces_a_file_an_earlier_copy_wrote(tmp_path: Path) -> None:
+    first = build_tree(tmp_path / "a", {"var/task/conf.py": "WHO = 'a'\n"})
+    second = build_tree(tmp_path / "b", {"var/task/conf.py": "WHO = 'b'\n"})
+    out = tmp_path / "out"
+    argv = ("--root", str(out), "--copy", str(first), str(out), "--copy", str(second), str(out))
+    assert finish(*argv, str(out / "var/task")).returncode == 0
+    assert (out / "var/task/conf.py").read_text(encoding="utf-8") == "WHO = 'b'\n"
+
+
 def test_finish_refuses_a_command_line_without_folders(tmp_path: Path) -> None:
-    for argv in ((), ("--strict",), ("--root",), ("--bogus", str(tmp_path))):
+    for argv in (
+        (),
+        ("--strict",),
+        ("--root",),
+        ("--bogus", str(tmp_path)),
+        ("--copy", str(tmp_path)),
+        ("--copy", str(tmp_path), str(tmp_path)),
+    ):
         done = finish(*argv)
         assert (done.returncode, done.stdout) == (2, ""), argv
-        assert done.stderr == "usage: uvbake-finish [--strict] [--pure] [--root ROOT] FOLDER...\n"
+        assert done.stderr == (
+            "usage: uvbake-finish [--strict] [--pure] [--root ROOT] [--copy SRC DEST]... "
+            "FOLDER...\n"
+        )
 
 
 def test_the_dockerfile_holds_each_script_once_byte_for_byte(tmp_path: Path) -> None:

@@ -199,22 +199,25 @@ def test_libs_stage_builds_packaged_members_and_copies_virtual_ones(tmp_path: Pa
         "are copied\n# as source; its third-party dependencies are in the services' layers.\n"
     )
     assert stage(dockerfile, "uvbake.lib-acme-text") == (
-        "FROM uvbake.builder-native AS uvbake.lib-acme-text\n"
-        + note
-        + f"COPY libs/text/src/acme {OUT}/acme\n"
-        f"RUN --network=none python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
+        "FROM uvbake.builder-native AS uvbake.lib-acme-text\n" + note + "RUN --network=none \\\n"
+        "    --mount=type=bind,source=libs/text/src/acme,target=/uvbake/src/libs/text/src/acme \\\n"
+        "    python3 /usr/local/bin/uvbake-finish --strict \\\n"
+        f"      --copy /uvbake/src/libs/text/src/acme {OUT}/acme \\\n"
+        f"      {OUT}\n"
     )
     assert stage(dockerfile, "uvbake.lib-acme-ledger") == (
-        "FROM uvbake.builder-native AS uvbake.lib-acme-ledger\n"
-        + note
-        + f"COPY teams/payments/lambdas/ledger/src/acme {OUT}/acme\n"
-        f"RUN --network=none python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
+        "FROM uvbake.builder-native AS uvbake.lib-acme-ledger\n" + note + "RUN --network=none \\\n"
+        "    --mount=type=bind,source=teams/payments/lambdas/ledger/src/acme,"
+        "target=/uvbake/src/teams/payments/lambdas/ledger/src/acme \\\n"
+        "    python3 /usr/local/bin/uvbake-finish --strict \\\n"
+        f"      --copy /uvbake/src/teams/payments/lambdas/ledger/src/acme {OUT}/acme \\\n"
+        f"      {OUT}\n"
     )
     assert re.findall(r"--from=(\S+)", stage(dockerfile, "svc-notify")) == [
         "uvbake.layer-1",
         "svc-notify.app",
     ]
-    assert re.findall(r"--from=(\S+)", stage(dockerfile, "svc-notify.app")) == [
+    assert re.findall(r"from=([^,\s]+)", stage(dockerfile, "svc-notify.app")) == [
         "uvbake.lib-acme-common",
         "uvbake.lib-acme-text",
         "uvbake.lib-acme-ledger",
@@ -224,19 +227,38 @@ def test_libs_stage_builds_packaged_members_and_copies_virtual_ones(tmp_path: Pa
 def test_root_project_ships_only_its_import_package(tmp_path: Path) -> None:
     _, files = generated_files(layouts_workspace(tmp_path))
     root = stage(files[DOCKERFILE], "uvbake.lib-acme-platform")
-    assert root.splitlines()[-2:] == [
-        f"COPY src/acme_platform {OUT}/acme_platform",
-        f"RUN --network=none python3 /usr/local/bin/uvbake-finish --strict {OUT}",
+    assert root.splitlines()[-5:] == [
+        "RUN --network=none \\",
+        "    --mount=type=bind,source=src/acme_platform,target=/uvbake/src/src/acme_platform \\",
+        "    python3 /usr/local/bin/uvbake-finish --strict \\",
+        f"      --copy /uvbake/src/src/acme_platform {OUT}/acme_platform \\",
+        f"      {OUT}",
     ]
     assert "source=.," not in files[DOCKERFILE]
     assert stage(files[DOCKERFILE], "svc-acme-billing.app") == (
         "FROM uvbake.builder-native AS svc-acme-billing.app\n"
-        "COPY --from=uvbake.lib-acme-platform /uvbake/out/ /uvbake/out/\n"
-        "COPY --from=uvbake.lib-acme-common /uvbake/out/ /uvbake/out/\n"
-        "COPY --from=uvbake.lib-acme-text /uvbake/out/ /uvbake/out/\n"
-        "COPY services/billing-api/src/acme_billing /uvbake/out/var/task/acme_billing\n"
-        "COPY services/billing-api/src/billing_rules /uvbake/out/var/task/billing_rules\n"
-        "RUN --network=none python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task\n"
+        "RUN --network=none \\\n"
+        + "".join(
+            f"    --mount=type=bind,from={lib},source=/uvbake/out,target=/uvbake/lib/{lib} \\\n"
+            for lib in (
+                "uvbake.lib-acme-platform",
+                "uvbake.lib-acme-common",
+                "uvbake.lib-acme-text",
+            )
+        )
+        + "    --mount=type=bind,source=services/billing-api/src/acme_billing,"
+        "target=/uvbake/src/services/billing-api/src/acme_billing \\\n"
+        "    --mount=type=bind,source=services/billing-api/src/billing_rules,"
+        "target=/uvbake/src/services/billing-api/src/billing_rules \\\n"
+        "    python3 /usr/local/bin/uvbake-finish --strict \\\n"
+        "      --copy /uvbake/lib/uvbake.lib-acme-platform /uvbake/out \\\n"
+        "      --copy /uvbake/lib/uvbake.lib-acme-common /uvbake/out \\\n"
+        "      --copy /uvbake/lib/uvbake.lib-acme-text /uvbake/out \\\n"
+        "      --copy /uvbake/src/services/billing-api/src/acme_billing "
+        "/uvbake/out/var/task/acme_billing \\\n"
+        "      --copy /uvbake/src/services/billing-api/src/billing_rules "
+        "/uvbake/out/var/task/billing_rules \\\n"
+        "      /uvbake/out/var/task\n"
     )
 
 
@@ -245,10 +267,19 @@ def test_virtual_service_on_a_deep_path(tmp_path: Path) -> None:
     dockerfile = files[DOCKERFILE]
     assert stage(dockerfile, "svc-acme-ledger.app") == (
         "FROM uvbake.builder-native AS svc-acme-ledger.app\n"
-        "COPY --from=uvbake.lib-acme-common /uvbake/out/ /uvbake/out/\n"
-        "COPY --from=uvbake.lib-acme-text /uvbake/out/ /uvbake/out/\n"
-        "COPY teams/payments/lambdas/ledger/src/acme /uvbake/out/var/task/acme\n"
-        "RUN --network=none python3 /usr/local/bin/uvbake-finish --strict /uvbake/out/var/task\n"
+        "RUN --network=none \\\n"
+        "    --mount=type=bind,from=uvbake.lib-acme-common,source=/uvbake/out,"
+        "target=/uvbake/lib/uvbake.lib-acme-common \\\n"
+        "    --mount=type=bind,from=uvbake.lib-acme-text,source=/uvbake/out,"
+        "target=/uvbake/lib/uvbake.lib-acme-text \\\n"
+        "    --mount=type=bind,source=teams/payments/lambdas/ledger/src/acme,"
+        "target=/uvbake/src/teams/payments/lambdas/ledger/src/acme \\\n"
+        "    python3 /usr/local/bin/uvbake-finish --strict \\\n"
+        "      --copy /uvbake/lib/uvbake.lib-acme-common /uvbake/out \\\n"
+        "      --copy /uvbake/lib/uvbake.lib-acme-text /uvbake/out \\\n"
+        "      --copy /uvbake/src/teams/payments/lambdas/ledger/src/acme "
+        "/uvbake/out/var/task/acme \\\n"
+        "      /uvbake/out/var/task\n"
     )
     assert stage(dockerfile, "svc-acme-ledger") == (
         "FROM ${BASE_IMAGE} AS svc-acme-ledger\n"
@@ -362,8 +393,12 @@ def test_virtual_library_flat_namespace_layout(tmp_path: Path) -> None:
         "FROM uvbake.builder-native AS uvbake.lib-common-log\n"
         "# Not built (a virtual member or the workspace root project): its import packages "
         "are copied\n# as source; its third-party dependencies are in the services' layers.\n"
-        f"COPY services/common/log/acme {OUT}/acme\n"
-        f"RUN --network=none python3 /usr/local/bin/uvbake-finish --strict {OUT}\n"
+        "RUN --network=none \\\n"
+        "    --mount=type=bind,source=services/common/log/acme,"
+        "target=/uvbake/src/services/common/log/acme \\\n"
+        "    python3 /usr/local/bin/uvbake-finish --strict \\\n"
+        f"      --copy /uvbake/src/services/common/log/acme {OUT}/acme \\\n"
+        f"      {OUT}\n"
     )
 
 

@@ -205,9 +205,11 @@ def test_bake_targets_and_stages_by_convention(lambdas_root: Path) -> None:
         stage = f'FROM svc-multi AS svc-multi-{name}\nCMD ["{handler}"]\n'
         assert stage in dockerfile
     assert 'CMD ["index.handler"]' in dockerfile
-    assert "COPY functions/indexer/index.py /uvbake/out/var/task/index.py" in dockerfile
-    assert "COPY functions/flat/app.py /uvbake/out/var/task/app.py" in dockerfile
-    assert "COPY functions/srcpkg/src /uvbake/out/var/task/src" in dockerfile
+    assert (
+        "--copy /uvbake/src/functions/indexer/index.py /uvbake/out/var/task/index.py " in dockerfile
+    )
+    assert "--copy /uvbake/src/functions/flat/app.py /uvbake/out/var/task/app.py " in dockerfile
+    assert "--copy /uvbake/src/functions/srcpkg/src /uvbake/out/var/task/src " in dockerfile
     # layers/models is built like a library, from a bind mount of that folder only
     assert "# ---- uvbake.lib-models: path dependency models\n" in dockerfile
     assert "--mount=type=bind,source=layers/models,target=/uvbake/src/layers/models,rw" in (

@@ -114,14 +114,25 @@ def test_dockerfile_mounts_only_each_services_closure(tmp_path: Path) -> None:
     assert re.findall(r"--from=(\S+)", worker) == ["uvbake.layer-2", "svc-worker.app"]
     assert re.findall(r"--from=(\S+)", api) == ["uvbake.layer-1", "svc-api.app"]
     assert "RUN" not in worker and "RUN" not in api
-    # the code layer: the libraries of the service's closure, then its own code
+    # the code layer, one step: the libraries of the service's closure, then its own code,
+    # each bind-mounted and copied in, in that order
     worker_app = dockerfile.split("AS svc-worker.app\n", 1)[1].split("\n\n", 1)[0]
     api_app = dockerfile.split("AS svc-api.app\n", 1)[1].split("\n\n", 1)[0]
-    assert re.findall(r"--from=(\S+)", worker_app) == ["uvbake.lib-common-log"]
-    assert re.findall(r"--from=(\S+)", api_app) == [
+    assert worker_app.count("RUN ") == 1 and "COPY" not in worker_app
+    assert re.findall(r"from=(\S+),source=/uvbake/out,", worker_app) == ["uvbake.lib-common-log"]
+    assert re.findall(r"from=(\S+),source=/uvbake/out,", api_app) == [
         "uvbake.lib-common-log",
         "uvbake.lib-common-models",
     ]
+    assert re.findall(r"--copy (\S+) (\S+)", api_app) == [
+        ("/uvbake/lib/uvbake.lib-common-log", "/uvbake/out"),
+        ("/uvbake/lib/uvbake.lib-common-models", "/uvbake/out"),
+        ("/uvbake/src/services/api/src/api", "/uvbake/out/var/task/api"),
+    ]
+    assert (
+        "--mount=type=bind,source=services/api/src/api,target=/uvbake/src/services/api/src/api"
+        in (api_app)
+    )
     assert 'CMD ["worker.main.handler"]' in dockerfile
     assert 'CMD ["api.main.handler"]' in dockerfile
 

@@ -1,5 +1,5 @@
-"""uvbake-finish [--strict] [--pure] [--root ROOT] FOLDER...: byte-compile each FOLDER, then
-date every file and folder under ROOT.
+"""uvbake-finish [--strict] [--pure] [--root ROOT] [--copy SRC DEST]... FOLDER...: copy each
+SRC to its DEST, byte-compile each FOLDER, then date every file and folder under ROOT.
 
 ROOT (/uvbake/out unless given) is where a build stage puts what an image gets at the same
 path under /, and each FOLDER is a path under it. The .pyc files are "unchecked-hash": valid
@@ -11,6 +11,11 @@ names its source by its path in the image. Then every file and folder under ROOT
 fixed mtime, so that a layer's bytes, and so its digest, depend only on its content.
 --strict: a file that does not compile fails the build (workspace code; third-party packages
 may ship files for other Pythons). --pure: native code under ROOT fails the build.
+--copy SRC DEST, in order, as a COPY would: a folder's content merged into the folder DEST,
+links kept as links, a file to the path DEST, modes kept. A stage bind-mounts the service's
+code and the library stages' output and copies them in here, in the same step that compiles
+them: a code edit then re-runs one step, and a cached build solves one step per stage, not
+one per COPY.
 
 This file is uvbake's own source: the generated Dockerfile holds it byte for byte, written
 once into the builder stage, and runs it with the base image's Python (3.9 or later).
@@ -22,6 +27,7 @@ import compileall
 import os
 import py_compile
 import re
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,13 +35,14 @@ from dataclasses import dataclass
 OUT = "/uvbake/out"
 EPOCH = 315532800  # 1980-01-01, the earliest time a zip archive can hold
 NATIVE = re.compile(r"\.(so|pyd)$|\.so\.")
-USAGE = "usage: uvbake-finish [--strict] [--pure] [--root ROOT] FOLDER..."
+USAGE = "usage: uvbake-finish [--strict] [--pure] [--root ROOT] [--copy SRC DEST]... FOLDER..."
 
 
 @dataclass(frozen=True)
 class Options:
     folders: tuple[str, ...]
     root: str = OUT
+    copies: tuple[tuple[str, str], ...] = ()
     strict: bool = False
     pure: bool = False
 
@@ -43,7 +50,7 @@ class Options:
 def parse(argv: Sequence[str]) -> Options | None:
     """The options of a command line, or None when it is not one."""
     flags: set[str] = set()
-    root, folders = OUT, []
+    root, folders, copies = OUT, [], []
     rest = list(argv)
     while rest:
         word = rest.pop(0)
@@ -51,6 +58,8 @@ def parse(argv: Sequence[str]) -> Options | None:
             flags.add(word)
         elif word == "--root" and rest:
             root = rest.pop(0)
+        elif word == "--copy" and len(rest) >= 2:
+            copies.append((rest.pop(0), rest.pop(0)))
         elif word.startswith("-"):
             return None
         else:
@@ -58,8 +67,23 @@ def parse(argv: Sequence[str]) -> Options | None:
     if not folders:
         return None
     return Options(
-        folders=tuple(folders), root=root, strict="--strict" in flags, pure="--pure" in flags
+        folders=tuple(folders),
+        root=root,
+        copies=tuple(copies),
+        strict="--strict" in flags,
+        pure="--pure" in flags,
     )
+
+
+def copy_in(source: str, dest: str) -> None:
+    """Copy `source` to `dest` as a COPY does: a folder's content merged into the folder
+    `dest` (links kept as links, later files replacing earlier ones), a file to the path
+    `dest`; modes kept, missing parent folders made."""
+    if os.path.isdir(source):
+        shutil.copytree(source, dest, symlinks=True, dirs_exist_ok=True)
+        return
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    shutil.copy2(source, dest)
 
 
 def compile_folders(folders: Sequence[str], *, root: str, strict: bool) -> bool:
@@ -101,6 +125,8 @@ def main(argv: Sequence[str]) -> int:
     if options is None:
         print(USAGE, file=sys.stderr)
         return 2
+    for source, dest in options.copies:
+        copy_in(source, dest)
     compiled = compile_folders(options.folders, root=options.root, strict=options.strict)
     if options.strict and not compiled:
         print("uvbake: a module does not compile (above)", file=sys.stderr)
