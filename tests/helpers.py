@@ -290,13 +290,19 @@ def seed_workspace(root: Path) -> Path:
     )
 
 
+# HCL's escapes $${ and %%{ stand for a literal ${ and %{, and buildx reads them so, but
+# python-hcl2 8 refuses one with no closing brace after it (a description "50%{"). load_hcl
+# hands the parser these two control characters in their place: uvbake writes strings with
+# JSON escapes, so a raw control character never appears in a bake file.
+_ESCAPES = {"$${": "\x01", "%%{": "\x02"}
+
+
 def _literal(value: object) -> object:
     """python-hcl2 keeps string literals quoted and escaped; turn them into Python values."""
     import json
 
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        text = json.loads(value)
-        return text.replace("$${", "${").replace("%%{", "%{")
+        return json.loads(value.replace("\x01", "${").replace("\x02", "%{"))
     if isinstance(value, list):
         return [_literal(v) for v in value]
     if isinstance(value, dict):
@@ -308,6 +314,9 @@ def load_hcl(text: str) -> dict[str, object]:
     """Parse HCL2 with the python-hcl2 parser and return plain Python values."""
     import hcl2
 
+    assert "\x01" not in text and "\x02" not in text, "a raw control character in HCL"
+    for escape, stand_in in _ESCAPES.items():
+        text = text.replace(escape, stand_in)
     return _literal(hcl2.loads(text))  # type: ignore[return-value]
 
 

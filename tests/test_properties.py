@@ -53,6 +53,9 @@ def services(draw: st.DrawFn) -> dict[str, tuple[str, str]]:
 @given(services())
 @example({"a-b-c-d": ("a.B_c-D", '${REGISTRY} %{ if x } "quoted" \\ back\nslash\ttab')})
 @example({"default": ("Default", "\x00\x1f\x7f\u2028 é 𐀀"), "release": ("release", "")})
+@example({"a0": ("A0", "%{")})
+@example({"a0": ("A0", "cost: $${ 50%{")})
+@example({"a0": ("A0", "\x01\x02")})
 def test_bake_file_parses_and_targets_are_the_services(
     spec: dict[str, tuple[str, str]],
 ) -> None:
