@@ -20,6 +20,8 @@ FINISH = SCRIPTS / "finish.py"
 EPOCH = 315532800
 TAG = sys.implementation.cache_tag
 SITE = "var/lang/lib/python3.13/site-packages"
+# the folders down to site-packages, as tree() lists them
+SITE_FOLDERS = ("var/", "var/lang/", "var/lang/lib/", "var/lang/lib/python3.13/", f"{SITE}/")
 
 
 def finish(*args: str) -> subprocess.CompletedProcess[str]:
@@ -36,6 +38,11 @@ def tree(root: Path) -> list[str]:
         found += [f"{(rel / d).as_posix()}/" for d in dirs]
         found += [(rel / f).as_posix() for f in files]
     return sorted(found)
+
+
+def mtimes(root: Path) -> dict[str, float]:
+    """The mtime of every path under `root` (links not followed)."""
+    return {p: os.lstat(root / p).st_mtime for p in tree(root)}
 
 
 def out_tree(root: Path) -> Path:
@@ -58,11 +65,7 @@ def test_finish_compiles_each_folder_and_dates_every_path(tmp_path: Path) -> Non
     done = finish("--root", str(out), str(out / "var/task"), str(out / SITE))
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert tree(out) == [
-        "var/",
-        "var/lang/",
-        "var/lang/lib/",
-        "var/lang/lib/python3.13/",
-        f"{SITE}/",
+        *SITE_FOLDERS,
         f"{SITE}/__pycache__/",
         f"{SITE}/__pycache__/lib.{TAG}.pyc",
         f"{SITE}/lib.py",
@@ -80,8 +83,7 @@ def test_finish_compiles_each_folder_and_dates_every_path(tmp_path: Path) -> Non
         f"var/task/pkg/__pycache__/mod.{TAG}.pyc",
         "var/task/pkg/mod.py",
     ]
-    dates = {p: os.lstat(out / p).st_mtime for p in tree(out)}
-    assert dates == {p: EPOCH for p in tree(out)}
+    assert mtimes(out) == dict.fromkeys(tree(out), EPOCH)
 
 
 def test_finish_writes_unchecked_hash_pyc_naming_the_image_path(tmp_path: Path) -> None:
@@ -160,11 +162,7 @@ def test_finish_copies_code_and_library_output_in_as_a_copy_would(tmp_path: Path
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert tree(out) == [
-        "var/",
-        "var/lang/",
-        "var/lang/lib/",
-        "var/lang/lib/python3.13/",
-        f"{SITE}/",
+        *SITE_FOLDERS,
         f"{SITE}/shared/",
         f"{SITE}/shared/__init__.py",
         "var/task/",
@@ -188,7 +186,7 @@ def test_finish_copies_code_and_library_output_in_as_a_copy_would(tmp_path: Path
     assert (task / "orders/run.sh").stat().st_mode & 0o777 == 0o755
     assert (task / "orders/main.py").read_bytes() == (pkg / "main.py").read_bytes()
     assert (task / "app.py").read_text(encoding="utf-8") == "X = 1\n"
-    assert {p: os.lstat(out / p).st_mtime for p in tree(out)} == {p: EPOCH for p in tree(out)}
+    assert mtimes(out) == dict.fromkeys(tree(out), EPOCH)
     # the sources are only read
     assert os.lstat(pkg / "main.py").st_mtime != EPOCH
 
