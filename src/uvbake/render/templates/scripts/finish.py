@@ -12,10 +12,7 @@ fixed mtime, so that a layer's bytes, and so its digest, depend only on its cont
 --strict: a file that does not compile fails the build (workspace code; third-party packages
 may ship files for other Pythons). --pure: native code under ROOT fails the build.
 --copy SRC DEST, in order, as a COPY would: a folder's content merged into the folder DEST,
-links kept as links, a file to the path DEST, modes kept. A stage bind-mounts the service's
-code and the library stages' output and copies them in here, in the same step that compiles
-them: a code edit then re-runs one step, and a cached build solves one step per stage, not
-one per COPY.
+links kept as links, a file to the path DEST, modes kept (SRC is a bind mount of the step).
 
 This file is uvbake's own source: the generated Dockerfile holds it byte for byte, written
 once into the builder stage, and runs it with the base image's Python (3.9 or later).
