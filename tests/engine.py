@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from progress import Step, parse_plain_progress, unfinished_steps
+from progress import Step, parse_plain_progress, parse_retried_progress, unfinished_steps
 
 from helpers import uvbake
 
@@ -31,6 +31,9 @@ UV_IMAGE = os.environ.get("UVBAKE_TEST_UV_IMAGE", "localhost:5000/astral-sh/uv:0
 REGISTRY = "localhost:5000/uvbake-e2e"
 # A cold bake of the example takes 2-5 minutes here; far longer means a stuck step.
 BAKE_TIMEOUT = 1200
+# uv's words when the package index did not answer at all: no address for its host, or no
+# connection. That is the network's failure, not the build's (uv has already retried).
+INDEX_UNREACHABLE = re.compile(r"dns error|client error \(Connect\)")
 # bake/engine-current-up.sh: where the current engine's socket, CLI and buildx plugin live.
 CURRENT_ENGINE = {
     "DOCKER_HOST": "unix:///run/uvbake-current/docker.sock",
@@ -108,6 +111,25 @@ def require_engine() -> None:
 def bake(
     workdir: Path, *args: str, env: Mapping[str, str] | None = None, tag: str = "e2e"
 ) -> list[Step]:
+    """`docker buildx bake --progress=plain ARGS` in `workdir`: every step, run or cached.
+
+    A bake that failed only because the package index was unreachable is run once more,
+    after a pause; the steps of both runs count, so a step the first run did is reported
+    as run, not as cached."""
+    first = _bake_once(workdir, args, env=env, tag=tag)
+    if first.returncode != 0 and INDEX_UNREACHABLE.search(first.stderr):
+        print("bake: the package index was unreachable; baking once more", file=sys.stderr)
+        time.sleep(10)
+        again = _bake_once(workdir, args, env=env, tag=tag)
+        _raise_if_failed(again)
+        return parse_retried_progress(first.stderr, again.stderr)
+    _raise_if_failed(first)
+    return parse_plain_progress(first.stderr)
+
+
+def _bake_once(
+    workdir: Path, args: tuple[str, ...], *, env: Mapping[str, str] | None, tag: str
+) -> subprocess.CompletedProcess[str]:
     full_env = {
         **os.environ,
         "BASE_IMAGE": BASE_IMAGE,
@@ -131,10 +153,13 @@ def bake(
             f"bake still running after {BAKE_TIMEOUT} s; steps never finished: "
             f"{unfinished_steps(log)}\n{log[-4000:]}"
         ) from None
+    return result
+
+
+def _raise_if_failed(result: subprocess.CompletedProcess[str]) -> None:
     if result.returncode != 0:
         errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "error" in line]
         raise AssertionError("bake failed:\n" + "\n".join(errors[-40:]) + result.stderr[-3000:])
-    return parse_plain_progress(result.stderr)
 
 
 def invoke(image: str, event: object, *handler: str, platform: str = "linux/arm64") -> object:

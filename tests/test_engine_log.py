@@ -75,3 +75,35 @@ def test_solved_steps_count_every_finished_step_once_run_or_cached() -> None:
     # vertices (no stage step numbers) are not Dockerfile steps
     internal = "#3 [orders internal] load build definition from uvbake.Dockerfile\n#3 DONE 0.0s\n"
     assert solved_steps(internal + LOG) == 3
+
+
+def test_a_retried_bake_reports_what_either_run_did() -> None:
+    from progress import parse_retried_progress
+
+    # the first run installed the notifications layer, then failed on orders' (the index was
+    # unreachable); the second took notifications from cache and ran orders'
+    first = "\n".join(
+        [
+            "#4 [notifications svc-notifications.deps 2/3] RUN uvbake-uv pip install",
+            "#5 [orders svc-orders.deps 2/3] RUN uvbake-uv pip install",
+            "#6 [orders svc-orders.app 1/1] COPY orders /var/task/orders",
+            "#4 DONE 3.0s",
+            "#6 CACHED",
+            "#5 ERROR: process did not complete successfully: exit code: 2",
+        ]
+    )
+    again = "\n".join(
+        [
+            "#4 [notifications svc-notifications.deps 2/3] RUN uvbake-uv pip install",
+            "#5 [orders svc-orders.deps 2/3] RUN uvbake-uv pip install",
+            "#6 [orders svc-orders.app 1/1] COPY orders /var/task/orders",
+            "#4 CACHED",
+            "#6 CACHED",
+            "#5 DONE 4.0s",
+        ]
+    )
+    assert [(s.stage, s.cached) for s in parse_retried_progress(first, again)] == [
+        ("svc-notifications.deps", False),
+        ("svc-orders.app", True),
+        ("svc-orders.deps", False),
+    ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 STEP = re.compile(
     r"^#(\d+) \[(?:(?P<target>[a-z0-9_-]+) )?(?P<stage>[a-z0-9._-]+) +\d+/\d+\] (?P<cmd>.*)$"
@@ -44,6 +44,16 @@ def parse_plain_progress(text: str) -> list[Step]:
             key = (stage, cmd)
             seen[key] = seen.get(key, True) and status[vid]
     return [Step(stage=s, command=c, cached=cached) for (s, c), cached in sorted(seen.items())]
+
+
+def parse_retried_progress(first: str, again: str) -> list[Step]:
+    """The steps of a bake run twice (the first run failed): a step counts as cached only if
+    both runs took it from cache, so one the first run did is reported as run."""
+    before = {(s.stage, s.command): s.cached for s in parse_plain_progress(first)}
+    return [
+        replace(s, cached=s.cached and before.get((s.stage, s.command), True))
+        for s in parse_plain_progress(again)
+    ]
 
 
 def unfinished_steps(text: str) -> list[str]:
