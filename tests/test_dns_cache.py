@@ -16,6 +16,24 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / "bake" / "dns-cache.py"
 
 
+def _port_pair() -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket bound to the same free port on 127.0.0.1: a port free for UDP
+    may be taken for TCP by another program, so another port is tried then."""
+    for _ in range(50):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+        except OSError:
+            udp.close()
+            tcp.close()
+            continue
+        return udp, tcp
+    raise OSError("no port on 127.0.0.1 is free for both UDP and TCP")
+
+
 class Upstream:
     """A DNS server on 127.0.0.1 answering every A question with 192.0.2.<n>, n = its count."""
 
@@ -24,12 +42,8 @@ class Upstream:
         self.asked: list[tuple[str, bytes]] = []
         self.gate = threading.Event()
         self.gate.set()
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", 0))
+        self.udp, self.tcp = _port_pair()
         self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind(("127.0.0.1", self.port))
         self.tcp.listen()
         for serve in (self._serve_udp, self._serve_tcp):
             threading.Thread(target=serve, daemon=True).start()
