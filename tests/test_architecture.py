@@ -14,7 +14,18 @@ SRC = Path(__file__).parent.parent / "src" / "uvbake"
 # Lowest first. Top-level modules are named by their stem, packages by their folder.
 STAGES: tuple[frozenset[str], ...] = (
     frozenset(
-        {"uvbake", "errors", "console", "names", "edits", "runtime", "tomlfile", "writer", "git"}
+        {
+            "uvbake",
+            "errors",
+            "console",
+            "names",
+            "edits",
+            "runtime",
+            "tomlfile",
+            "writer",
+            "git",
+            "checkout",
+        }
     ),
     frozenset({"uvlock"}),
     frozenset({"load"}),
@@ -28,7 +39,9 @@ STAGES: tuple[frozenset[str], ...] = (
 )
 
 # Where reading files or running processes belongs.
-IO_STAGES = frozenset({"load", "uvlock", "scan", "commands", "writer", "git", "tomlfile", "cli"})
+IO_STAGES = frozenset(
+    {"load", "uvlock", "scan", "commands", "writer", "git", "checkout", "tomlfile", "cli"}
+)
 # Modules of other stages that still do I/O, and why.
 IO_ALLOWED = {
     # check's probes: `uv lock --check`, the generated files and the workflow on disk

@@ -17,7 +17,7 @@ import pytest
 
 from helpers import seed_workspace
 from uvbake import api, cli, writer
-from uvbake.commands import generate, memo
+from uvbake.commands import generate, memo, unchanged
 from uvbake.console import Console
 from uvbake.errors import UvbakeError
 from uvbake.scan import declarations
@@ -289,10 +289,43 @@ def test_a_broken_memory_is_ignored(tmp_path: Path, plans: list[Path]) -> None:
         "[]",
         '{"version": 1, "key": 1, "outputs": [], "lines": 3}',
         '{"version": 2, "itself": "x", "outputs": {}, "lines": [], "named": 1}',
+        '{"version": 3, "itself": "x", "outputs": {}, "lines": [], "named": 1}',
     ):
         memo.place(root).write_text(text)
         assert _run(root)[0] == 0
-    assert len(plans) == 6
+    assert len(plans) == 7
+
+
+def test_a_broken_memory_is_left_to_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """commands.unchanged answers nothing from a memory of another shape, and prints nothing."""
+    root = seed_workspace(tmp_path / "ws").resolve()
+    _age(root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(root)
+    assert _run(root)[0] == 0
+    capsys.readouterr()
+    assert unchanged.answer(quiet=False, given=None) == 0
+    assert capsys.readouterr().out.startswith("unchanged docker-bake.hcl\n")
+    good = memo.place(root).read_text()
+    for broken in (
+        "{",
+        "[]",
+        good.replace('"version":3', '"version":2'),
+        good.replace('"lines":[[', '"lines":[[[1],'),
+        good.replace('"outputs":{', '"outputs":[],"x":{'),
+        good.replace('"files":{', '"files":[],"x":{'),
+    ):
+        memo.place(root).write_text(broken)
+        assert unchanged.answer(quiet=False, given=None) is None, broken[:60]
+        assert unchanged.answer(quiet=False, given=str(root)) is None, broken[:60]
+        assert capsys.readouterr() == ("", "")
+    # the folders a plain run may come from matter only to a run without --root
+    memo.place(root).write_text(good.replace('"cwds":[', '"cwds":[1,'))
+    assert unchanged.answer(quiet=False, given=None) is None
+    assert capsys.readouterr() == ("", "")
+    assert unchanged.answer(quiet=True, given=str(root)) == 0
 
 
 def test_the_walk_skips_only_folders_the_scan_skips() -> None:
@@ -368,6 +401,102 @@ def test_a_remembered_generate_answers_before_the_app_is_loaded(tmp_path: Path) 
     full = _script(root, cache, "--verbose", "generate")
     assert full[2].endswith("typer imported\n")
     assert again[:2] == full[:2] and again[1].startswith("unchanged docker-bake.hcl\n")
+
+
+_LEAN = """\
+import sys
+from uvbake.cli import main
+sys.argv = ["uvbake", *sys.argv[1:]]
+code = main()
+print("pathlib imported" if "pathlib" in sys.modules else "pathlib not imported", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def _lean(folder: Path, cache: Path, *args: str) -> tuple[int, str, str]:
+    """`uvbake ARGS` in a new Python run from `folder`; stderr ends by saying whether the run
+    imported pathlib (a run with nothing changed is answered without it)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAN, *args], cwd=folder, env=env, capture_output=True, text=True
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_run_with_nothing_changed_is_answered_before_pathlib_is_imported(
+    tmp_path: Path,
+) -> None:
+    root = seed_workspace(tmp_path / "ws")
+    _age(root)
+    cache = tmp_path / "cache"
+    first = _lean(root, cache, "generate")
+    assert first[0] == 0 and "wrote docker-bake.hcl" in first[1]
+    assert first[2] == "pathlib imported\n"
+    again = _lean(root, cache, "generate")
+    assert again == (0, again[1], "pathlib not imported\n")
+    assert again[1].startswith("unchanged docker-bake.hcl\n")
+    assert _lean(root, cache, "-q", "generate") == (0, "", "pathlib not imported\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert _lean(elsewhere, cache, "generate", "--root", str(root)) == again
+    # what a full run prints, the files being those already written
+    shutil.rmtree(cache)
+    assert _lean(root, cache, "--verbose", "generate") == (0, again[1], "pathlib imported\n")
+    # an edit inside a function: the memory still answers, knowing more (pathlib and the
+    # scan); the run after it needs neither again
+    main = root / "services/api/src/api/main.py"
+    main.write_text(main.read_text() + "# a comment\n")
+    _age(root)
+    assert _lean(root, cache, "generate") == (0, again[1], "pathlib imported\n")
+    assert _lean(root, cache, "generate") == again
+
+
+def test_a_run_from_a_member_folder_is_answered_once_a_run_from_there_found_the_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = seed_workspace(tmp_path / "ws")
+    _age(root)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    member = root / "services/api/src"
+    _lean(root, cache, "generate")
+    from_root = _lean(root, cache, "generate")
+    assert from_root[2] == "pathlib not imported\n"
+    # the memory does not yet say that a run from the member finds this root: found as uv
+    # finds it, then remembered
+    assert _lean(member, cache, "generate") == (0, from_root[1], "pathlib imported\n")
+    assert _lean(member, cache, "generate") == from_root
+    assert _lean(root, cache, "generate") == from_root
+    kept = memo.loads(memo.place(root).read_text())
+    assert kept is not None
+    assert kept.cwds == {str(root.resolve()), str(member.resolve())}
+
+
+def test_a_workspace_inside_another_is_never_answered_by_the_outer_ones_memory(
+    tmp_path: Path,
+) -> None:
+    outer = seed_workspace(tmp_path / "outer")
+    inner = seed_workspace(outer / "tools" / "inner")  # not a member of outer
+    _age(outer)
+    cache = tmp_path / "cache"
+    assert _lean(outer, cache, "generate")[0] == 0
+    assert _lean(outer, cache, "generate")[2] == "pathlib not imported\n"
+    # from inside the inner workspace, the nearest memory above is outer's, made from outer
+    code, out, err = _lean(inner / "services", cache, "generate")
+    assert (code, err) == (0, "pathlib imported\n")
+    assert "wrote docker-bake.hcl" in out
+    assert (inner / "docker-bake.hcl").is_file()
+
+
+def test_a_run_from_a_skipped_folder_is_not_remembered_for_it(tmp_path: Path) -> None:
+    root = seed_workspace(tmp_path / "ws").resolve()
+    venv = root / ".venv" / "lib"
+    venv.mkdir(parents=True)
+    assert memo.finds(root, root) == {str(root)}
+    assert memo.finds(root, root / "services" / "api") == {str(root / "services" / "api")}
+    # a pyproject.toml there would change which root is found, and the walk skips it
+    assert memo.finds(root, venv) == frozenset()
+    assert memo.finds(root, tmp_path) == frozenset()
 
 
 def test_a_generate_outside_a_workspace_is_the_apps_error(tmp_path: Path) -> None:

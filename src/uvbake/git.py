@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from uvbake import checkout
 from uvbake.errors import UvbakeError
 
 
@@ -43,11 +44,7 @@ def _checked(root: Path, *args: str, ref: str, bad: str = "") -> str:
 def checkout_top(root: Path) -> Path:
     """The top of the checkout `root` is in, found by its `.git` entry without running git
     (the scan and generate's memory walk from there once per run); else `root` resolved."""
-    here = root.resolve()
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            return folder
-    return here
+    return Path(checkout.top_of(str(root.resolve())))
 
 
 def top(root: Path) -> tuple[Path, str]:

@@ -6,7 +6,12 @@ never from a renderer."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+# Neither typing nor pathlib at run time: a remembered `uvbake generate` imports this module
+# (commands.unchanged), and those two are most of its start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # ---- generated files (paths from the workspace root; the workflow's from the git top)
 DOCKERFILE = "uvbake.Dockerfile"
@@ -73,8 +78,15 @@ def base_target(service: str) -> str:
     return f"{OWN_TARGET_PREFIX}base-{service}"
 
 
-def cache_folder(kind: str) -> Path:
+def cache_path(kind: str) -> str:
     """uvbake's folder for `kind` in the user's cache: $XDG_CACHE_HOME/uvbake/<kind>, else
     ~/.cache/uvbake/<kind> (compiled templates, generate's memory of its last run)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "uvbake" / kind
+    return os.path.join(base, "uvbake", kind)
+
+
+def cache_folder(kind: str) -> Path:
+    """cache_path(kind) as a Path."""
+    from pathlib import Path
+
+    return Path(cache_path(kind))

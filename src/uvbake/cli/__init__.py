@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose"})
 GLOBAL_VALUES = frozenset({"--directory", "--project"})
@@ -34,8 +33,9 @@ def global_first(argv: list[str]) -> list[str]:
 
 # `uvbake generate` as the everyday loop runs it (`uvbake generate && docker buildx bake`),
 # plain or quiet, with or without --root: when generate's memory holds, its lines are printed
-# before typer is even imported, which is most of what a remembered run costs. Any other
-# command line, and a run the memory does not answer, goes through the typer app.
+# before typer is even imported, which is most of what a remembered run costs; when nothing
+# at all changed, before pathlib is (commands.unchanged). Any other command line, and a run
+# the memory does not answer, goes through the typer app.
 QUIET = {("generate",): False, ("-q", "generate"): True, ("--quiet", "generate"): True}
 
 
@@ -61,6 +61,13 @@ def remembered(argv: list[str]) -> int | None:
         return None
     quiet, given = plain
     started_ns = time.time_ns()
+    from uvbake.commands.unchanged import answer
+
+    code = answer(quiet=quiet, given=given)
+    if code is not None:
+        return code
+    from pathlib import Path
+
     from uvbake.commands.generate import replayed
     from uvbake.console import Console
     from uvbake.errors import UvbakeError, flushed, handled

@@ -24,37 +24,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import uvbake
 from uvbake import git
-from uvbake.names import cache_folder
+from uvbake.commands import unchanged
+from uvbake.commands.unchanged import SKIP as SKIP
+from uvbake.commands.unchanged import VERSION, text_digest
 
-# A subset of the scan's own skipped folders (scan.tree.SKIP; a test holds it so): folders
-# no generated file depends on, and too large to walk.
-SKIP = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".venv",
-        "venv",
-        "node_modules",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".tox",
-    }
-)
 RACY_NS = 2_000_000_000
 RACY = -1  # the time recorded for a file too new to be trusted by its time
-VERSION = 2
 # What the scan took from a Python file (scan.facts.Fact, a tuple): (module, forced, declares).
 FactTuple = tuple[str | None, bool, bool]
 
@@ -85,45 +67,18 @@ class Memo:
     walk: Walk
     facts: Mapping[str, FactTuple]  # Python files, by path from the top
     sums: Mapping[str, str]  # other files too new to trust by time -> sha256 of their bytes
+    # The folders (absolute) from which a plain `uvbake generate` finds this root, as far as
+    # the checkout the memory holds tells: commands.unchanged looks for the memory from there.
+    cwds: frozenset[str] = frozenset()
 
 
 def _walk(top: Path, *, outputs: frozenset[Path]) -> Walk:
-    folders: list[str] = []
-    files: dict[str, tuple[int, int]] = {}
-    for folder, dirs, names in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP)
-        here = Path(folder)
-        rel = here.relative_to(top).as_posix()
-        folders.append(rel)
-        prefix = "" if rel == "." else f"{rel}/"
-        for name in names:
-            path = here / name
-            if path in outputs:
-                continue
-            try:
-                st = os.lstat(path)
-            except OSError:
-                continue
-            files[prefix + name] = (st.st_size, st.st_mtime_ns)
-    return Walk(folders=tuple(folders), files=files)
+    folders, files = unchanged.walk(str(top), outputs={str(path) for path in outputs})
+    return Walk(folders=folders, files=files)
 
 
 def _uvbake_itself(root: Path, today: date | None) -> str:
-    """uvbake's version and its own files (an editable install changes without a version),
-    the Python running it, the day and the root."""
-    package = Path(uvbake.__file__).parent
-    h = hashlib.sha256(f"{VERSION} {uvbake.__version__} {sys.version} {root}\n".encode())
-    h.update(f"{today or date.today()}\n".encode())
-    for folder, dirs, files in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            st = os.lstat(os.path.join(folder, name))
-            h.update(f"{folder}/{name} {st.st_size} {st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    return unchanged.itself(str(root), today=str(today or date.today()))
 
 
 def _file_digest(path: Path) -> str | None:
@@ -135,8 +90,7 @@ def _file_digest(path: Path) -> str | None:
 
 def place(root: Path) -> Path:
     """Where the memory of `root` is kept."""
-    name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
-    return cache_folder("generate") / f"{name}.json"
+    return Path(unchanged.place(str(root.resolve())))
 
 
 def made(
@@ -166,8 +120,21 @@ def made(
         walk=walk,
         facts={**every, **facts},
         sums={},
+        cwds=finds(root, Path.cwd()),
     )
     return _trusted(memo, top=top, walk=walk, started_ns=started_ns)
+
+
+def finds(root: Path, here: Path) -> frozenset[str]:
+    """{`here`, resolved} when a plain `uvbake generate` run from `here` finds `root` (resolved)
+    as uv finds a workspace, from pyproject.toml files between the two that the memory's
+    walk holds (none inside a folder the walk skips); else nothing."""
+    from uvbake.load.rootfind import find_root
+
+    here = here.resolve()
+    if find_root(here) != root or any(part in SKIP for part in here.relative_to(root).parts):
+        return frozenset()
+    return frozenset({str(here)})
 
 
 def _trusted(memo: Memo, *, top: Path, walk: Walk, started_ns: int) -> Memo:
@@ -201,6 +168,7 @@ def dumps(memo: Memo) -> str:
             "files": {rel: list(st) for rel, st in memo.walk.files.items()},
             "facts": {rel: list(fact) for rel, fact in sorted(memo.facts.items())},
             "sums": dict(memo.sums),
+            "cwds": sorted(memo.cwds),
         },
         separators=(",", ":"),
     )
@@ -226,6 +194,7 @@ def loads(text: str) -> Memo | None:
                 for k, (m, f, d) in data["facts"].items()
             },
             sums={str(k): str(v) for k, v in data["sums"].items()},
+            cwds=frozenset(str(c) for c in data["cwds"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -234,7 +203,7 @@ def loads(text: str) -> Memo | None:
 @dataclass(frozen=True)
 class Recalled:
     """A memory that holds, and the memory to keep now (`renewed`: the same memory with the
-    files' new times; None when nothing changed)."""
+    files' new times and the folder the run came from; None when nothing changed)."""
 
     memo: Memo
     renewed: Memo | None
@@ -262,8 +231,9 @@ def _same(rel: str, *, memo: Memo, top: Path, root: Path) -> bool:
     return current(top, rel, root=root, was=was, named=memo.named) == was
 
 
-def recall(root: Path, *, started_ns: int) -> Recalled | None:
-    """The memory of `root`, when it holds and its generated files are unchanged; else None."""
+def recall(root: Path, *, started_ns: int, here: Path | None = None) -> Recalled | None:
+    """The memory of `root`, when it holds and its generated files are unchanged; else None.
+    `here`: the folder the run came from (the current one by default)."""
     root = root.resolve()
     try:
         memo = loads(place(root).read_text(encoding="utf-8"))
@@ -283,6 +253,8 @@ def recall(root: Path, *, started_ns: int) -> Recalled | None:
     changed = list(_changed(memo, walk))
     if not all(_same(rel, memo=memo, top=top, root=root) for rel in changed):
         return None
-    if not changed:
+    cwds = memo.cwds | finds(root, here or Path.cwd())
+    if not changed and cwds == memo.cwds:
         return Recalled(memo=memo, renewed=None)
-    return Recalled(memo=memo, renewed=_trusted(memo, top=top, walk=walk, started_ns=started_ns))
+    kept = _trusted(memo, top=top, walk=walk, started_ns=started_ns) if changed else memo
+    return Recalled(memo=memo, renewed=replace(kept, cwds=cwds))
