@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 import uvbake
 from uvbake import checkout, names
@@ -96,8 +97,7 @@ def place(root: str) -> str:
 
 
 def today() -> str:
-    import time
-
+    """The local day, as `datetime.date.today()` prints it."""
     return time.strftime("%Y-%m-%d")
 
 
