@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from uvbake import git
+from uvbake.checkout import SKIP
 from uvbake.commands import unchanged
-from uvbake.commands.unchanged import SKIP as SKIP
 from uvbake.commands.unchanged import VERSION, text_digest
 
 RACY_NS = 2_000_000_000

@@ -22,28 +22,13 @@ import time
 
 import uvbake
 from uvbake import checkout, names
+from uvbake.checkout import SKIP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Collection
     from typing import Any
 
-# A subset of the scan's own skipped folders (scan.tree.SKIP; a test holds it so): folders
-# no generated file depends on, and too large to walk.
-SKIP = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".venv",
-        "venv",
-        "node_modules",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".tox",
-    }
-)
 VERSION = 3
 
 

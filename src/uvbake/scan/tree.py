@@ -13,28 +13,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from uvbake import checkout
 from uvbake.scan import bindings
 
-# Folders never walked: version control, virtualenvs, dependencies, caches, tool outputs.
-SKIP = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".venv",
-        "venv",
-        "node_modules",
-        "cdk.out",
-        ".aws-sam",
-        ".serverless",
-        ".terraform",
-        ".sst",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".tox",
-    }
-)
+# Folders never walked: those no walk of the checkout enters (version control, virtualenvs,
+# dependencies, caches), and the deployment tools' outputs, which copy the code they deploy.
+SKIP = checkout.SKIP | {"cdk.out", ".aws-sam", ".serverless", ".terraform", ".sst"}
 # A module is parsed when it may hold a handler: a top-level def named like one.
 _HANDLER_DEF = re.compile(
     rb"^(?:async +)?def +(?:" + rb"|".join(n.encode() for n in bindings.CONVENTIONAL) + rb") *\(",
