@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from helpers import seed_workspace
-from uvbake import api, cli, writer
+from uvbake import api, checkout, cli, writer
 from uvbake.commands import generate, memo, unchanged
 from uvbake.console import Console
 from uvbake.errors import UvbakeError
@@ -329,7 +329,7 @@ def test_a_broken_memory_is_left_to_the_app(
 
 
 def test_the_walk_skips_only_folders_the_scan_skips() -> None:
-    assert memo.SKIP <= SKIP
+    assert checkout.SKIP <= SKIP
 
 
 def test_a_memory_that_cannot_take_its_place_leaves_no_temporary_file(tmp_path: Path) -> None:
@@ -359,18 +359,21 @@ def test_only_the_python_readers_want_a_python_file(path: str) -> None:
 _SCRIPT = """\
 import sys
 from uvbake.cli import main
-sys.argv = ["uvbake", *sys.argv[1:]]
+watched, sys.argv = sys.argv[1], ["uvbake", *sys.argv[2:]]
 code = main()
-print("typer imported" if "typer" in sys.modules else "typer not imported", file=sys.stderr)
+said = "imported" if watched in sys.modules else "not imported"
+print(f"{watched} {said}", file=sys.stderr)
 sys.exit(code)
 """
 
 
-def _script(root: Path, cache: Path, *args: str) -> tuple[int, str, str]:
+def _script(folder: Path, cache: Path, *args: str, watch: str = "typer") -> tuple[int, str, str]:
+    """`uvbake ARGS` in a new Python run from `folder`; stderr ends by saying whether the run
+    imported the module `watch`."""
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, *args],
-        cwd=root,
+        [sys.executable, "-c", _SCRIPT, watch, *args],
+        cwd=folder,
         env=env,
         capture_output=True,
         text=True,
@@ -403,24 +406,9 @@ def test_a_remembered_generate_answers_before_the_app_is_loaded(tmp_path: Path) 
     assert again[:2] == full[:2] and again[1].startswith("unchanged docker-bake.hcl\n")
 
 
-_LEAN = """\
-import sys
-from uvbake.cli import main
-sys.argv = ["uvbake", *sys.argv[1:]]
-code = main()
-print("pathlib imported" if "pathlib" in sys.modules else "pathlib not imported", file=sys.stderr)
-sys.exit(code)
-"""
-
-
 def _lean(folder: Path, cache: Path, *args: str) -> tuple[int, str, str]:
-    """`uvbake ARGS` in a new Python run from `folder`; stderr ends by saying whether the run
-    imported pathlib (a run with nothing changed is answered without it)."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    done = subprocess.run(
-        [sys.executable, "-c", _LEAN, *args], cwd=folder, env=env, capture_output=True, text=True
-    )
-    return done.returncode, done.stdout, done.stderr
+    """`_script` watching pathlib: a run with nothing changed is answered without it."""
+    return _script(folder, cache, *args, watch="pathlib")
 
 
 def test_a_run_with_nothing_changed_is_answered_before_pathlib_is_imported(
